@@ -1,0 +1,518 @@
+//! Command handling shared by every host: load (snapshot + tail), decide, append with the
+//! expected version, project, record the command for idempotency, snapshot every N events.
+//! The host supplies the store, the runtime and the environment (clock and ids); the
+//! engine itself stays free of I/O.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::command::Command;
+use crate::context::Context;
+use crate::envelope::{EventEnvelope, Metadata};
+use crate::error::DomainError;
+use crate::runtime::{DomainRuntime, NativeRuntime, RuntimeError};
+use crate::snapshot::{snapshot_due, Snapshot, DEFAULT_SNAPSHOT_EVERY};
+use crate::state::{initial_state, OrderState};
+use crate::store::{CommandRecord, Commit, EventStore, OrderPage, StoreError};
+use crate::temporal::{view_as_of, AsOf};
+use crate::view::OrderView;
+
+/// The host's clock and id source.
+pub trait Environment {
+    fn now(&mut self) -> DateTime<Utc>;
+    /// A fresh event id (hosts use UUID v7).
+    fn new_event_id(&mut self) -> Uuid;
+}
+
+/// A deterministic environment for tests and replays: a fixed start time advancing one
+/// millisecond per call, and sequential ids.
+#[derive(Debug, Clone)]
+pub struct FixedEnvironment {
+    pub now: DateTime<Utc>,
+    pub next_id: u128,
+}
+
+impl FixedEnvironment {
+    pub fn starting_at(now: DateTime<Utc>) -> Self {
+        FixedEnvironment { now, next_id: 1 }
+    }
+}
+
+impl Environment for FixedEnvironment {
+    fn now(&mut self) -> DateTime<Utc> {
+        let now = self.now;
+        self.now += chrono::Duration::milliseconds(1);
+        now
+    }
+
+    fn new_event_id(&mut self) -> Uuid {
+        let id = Uuid::from_u128(self.next_id);
+        self.next_id += 1;
+        id
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineConfig {
+    /// Events between snapshots; 0 disables snapshots.
+    pub snapshot_every: u64,
+    /// Re-decisions after a lost race when the caller gave no expected version.
+    pub max_retries: u32,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            snapshot_every: DEFAULT_SNAPSHOT_EVERY,
+            max_retries: 3,
+        }
+    }
+}
+
+/// A command with the host-level options around it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandOptions {
+    /// Idempotency key: a retry with the same id returns the first outcome, writes nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_id: Option<String>,
+    /// Optimistic concurrency: fail unless the stream is at this version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_version: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub causation_id: Option<String>,
+}
+
+/// What a handled command did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandOutcome {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_id: Option<String>,
+    pub order_id: String,
+    /// Stream version after the command.
+    pub version: u64,
+    /// Global positions of the events written (empty for a no-op or a replay... of a no-op).
+    pub positions: Vec<u64>,
+    /// The events written by this call (empty when `replayed`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventEnvelope>,
+    /// True when this is the recorded outcome of an earlier call with the same command id.
+    #[serde(default)]
+    pub replayed: bool,
+}
+
+/// Why a command was not applied. Domain rejections are kept apart from host failures.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("concurrency conflict on `{stream_id}`: expected version {expected}, found {actual}")]
+    Concurrency {
+        stream_id: String,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("command id `{command_id}` was already used for a different command")]
+    IdempotencyKeyReused { command_id: String },
+    #[error(transparent)]
+    Store(StoreError),
+    #[error(transparent)]
+    Runtime(#[from] RuntimeError),
+}
+
+impl From<StoreError> for EngineError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Concurrency {
+                stream_id,
+                expected,
+                actual,
+            } => EngineError::Concurrency {
+                stream_id,
+                expected,
+                actual,
+            },
+            other => EngineError::Store(other),
+        }
+    }
+}
+
+impl EngineError {
+    /// Stable code: the domain's own, or one of the host-level codes.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EngineError::Domain(e) => e.code(),
+            EngineError::Concurrency { .. } => "concurrency_conflict",
+            EngineError::IdempotencyKeyReused { .. } => "idempotency_key_reused",
+            EngineError::Store(StoreError::Invalid(_)) => "invalid_input",
+            EngineError::Store(StoreError::Corrupt(_)) => "corrupt_store",
+            EngineError::Store(_) => "store_error",
+            EngineError::Runtime(_) => "runtime_error",
+        }
+    }
+}
+
+/// Result of replaying every stream and comparing with the stored read model.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyReport {
+    pub streams: usize,
+    pub events: u64,
+    /// One line per stream whose stored view differs from the replay.
+    pub mismatches: Vec<String>,
+}
+
+pub struct Engine<S, E, R = NativeRuntime> {
+    store: S,
+    env: E,
+    runtime: R,
+    config: EngineConfig,
+}
+
+impl<S: EventStore, E: Environment> Engine<S, E, NativeRuntime> {
+    pub fn new(store: S, env: E) -> Self {
+        Engine::with_runtime(store, env, NativeRuntime, EngineConfig::default())
+    }
+}
+
+impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
+    pub fn with_runtime(store: S, env: E, runtime: R, config: EngineConfig) -> Self {
+        Engine {
+            store,
+            env,
+            runtime,
+            config,
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn store_mut(&mut self) -> &mut S {
+        &mut self.store
+    }
+
+    pub fn runtime_mut(&mut self) -> &mut R {
+        &mut self.runtime
+    }
+
+    pub fn env_mut(&mut self) -> &mut E {
+        &mut self.env
+    }
+
+    pub fn config(&self) -> EngineConfig {
+        self.config
+    }
+
+    pub fn into_store(self) -> S {
+        self.store
+    }
+
+    /// The current state of a stream: latest trusted snapshot plus the events after it.
+    pub fn load_state(&mut self, stream_id: &str) -> Result<OrderState, EngineError> {
+        let snapshot_state = self
+            .store
+            .load_snapshot(stream_id)?
+            .and_then(|s| s.restore());
+        let state = snapshot_state.unwrap_or_else(initial_state);
+        let tail = self.store.read_stream(stream_id, state.version)?;
+        if tail.is_empty() {
+            return Ok(state);
+        }
+        let events: Vec<_> = tail.into_iter().map(|e| e.event).collect();
+        Ok(self.runtime.evolve(state, &events)?)
+    }
+
+    /// Handles one command end to end.
+    pub fn handle(
+        &mut self,
+        command: Command,
+        options: CommandOptions,
+    ) -> Result<CommandOutcome, EngineError> {
+        let fingerprint = serde_json::to_string(&command).ok();
+        if let Some(command_id) = &options.command_id {
+            if let Some(record) = self.store.command_record(command_id)? {
+                return replay(record, &command, fingerprint.as_deref());
+            }
+        }
+        let stream_id = command.order_id().to_string();
+        let mut attempt = 0;
+        loop {
+            match self.try_handle(&stream_id, &command, &options, fingerprint.clone()) {
+                Err(EngineError::Store(StoreError::DuplicateCommand(command_id))) => {
+                    // Another writer applied the same command id between our check and commit.
+                    let record = self.store.command_record(&command_id)?.ok_or_else(|| {
+                        EngineError::Store(StoreError::Corrupt(format!(
+                            "command `{command_id}` reported applied but has no record"
+                        )))
+                    })?;
+                    return replay(record, &command, fingerprint.as_deref());
+                }
+                Err(EngineError::Concurrency { .. })
+                    if options.expected_version.is_none() && attempt < self.config.max_retries =>
+                {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn try_handle(
+        &mut self,
+        stream_id: &str,
+        command: &Command,
+        options: &CommandOptions,
+        fingerprint: Option<String>,
+    ) -> Result<CommandOutcome, EngineError> {
+        let state = self.load_state(stream_id)?;
+        if let Some(expected) = options.expected_version {
+            if expected != state.version {
+                return Err(EngineError::Concurrency {
+                    stream_id: stream_id.to_string(),
+                    expected,
+                    actual: state.version,
+                });
+            }
+        }
+        let now = self.env.now();
+        let ctx = Context {
+            now,
+            actor: options.actor.clone(),
+        };
+        let events = self.runtime.decide(&state, command, &ctx)??;
+        let record = options.command_id.as_ref().map(|id| CommandRecord {
+            command_id: id.clone(),
+            order_id: stream_id.to_string(),
+            version: state.version + events.len() as u64,
+            positions: Vec::new(),
+            fingerprint,
+        });
+        if events.is_empty() {
+            // A successful no-op. With a command id it is still recorded, so a retry answers
+            // the same even if the order changes meanwhile.
+            if let Some(record) = record {
+                self.store.commit(Commit {
+                    stream_id: stream_id.to_string(),
+                    expected_version: state.version,
+                    events: Vec::new(),
+                    view: None,
+                    snapshot: None,
+                    command: Some(record),
+                })?;
+            }
+            return Ok(CommandOutcome {
+                command_id: options.command_id.clone(),
+                order_id: stream_id.to_string(),
+                version: state.version,
+                positions: Vec::new(),
+                events: Vec::new(),
+                replayed: false,
+            });
+        }
+        let metadata = Metadata {
+            command_id: options.command_id.clone(),
+            correlation_id: options.correlation_id.clone(),
+            causation_id: options.causation_id.clone(),
+            actor: options.actor.clone(),
+            recorded_at: now,
+            module_hash: self.runtime.module_hash(),
+        };
+        let mut envelopes: Vec<EventEnvelope> = events
+            .iter()
+            .enumerate()
+            .map(|(i, event)| EventEnvelope {
+                event_id: self.env.new_event_id(),
+                stream_id: stream_id.to_string(),
+                version: state.version + 1 + i as u64,
+                position: 0,
+                event: event.clone(),
+                metadata: metadata.clone(),
+            })
+            .collect();
+        let expected_version = state.version;
+        let prior_view = match &state.order {
+            // The stored row is the read model's own fold; start from it so the read model
+            // stays a projection of envelopes, not a copy of the write state.
+            Some(_) => self.store.get_view(stream_id)?,
+            None => None,
+        };
+        let view = self.runtime.project(prior_view, &envelopes)?;
+        let new_state = self.runtime.evolve(state, &events)?;
+        let snapshot = snapshot_due(
+            expected_version,
+            new_state.version,
+            self.config.snapshot_every,
+        )
+        .then(|| Snapshot::of(stream_id, &new_state));
+        let positions = self.store.commit(Commit {
+            stream_id: stream_id.to_string(),
+            expected_version,
+            events: envelopes.clone(),
+            view,
+            snapshot,
+            command: record,
+        })?;
+        for (envelope, position) in envelopes.iter_mut().zip(&positions) {
+            envelope.position = *position;
+        }
+        Ok(CommandOutcome {
+            command_id: options.command_id.clone(),
+            order_id: stream_id.to_string(),
+            version: new_state.version,
+            positions,
+            events: envelopes,
+            replayed: false,
+        })
+    }
+
+    /// The read model of an order (current), or its view as of a version or a moment.
+    pub fn get_order(
+        &mut self,
+        order_id: &str,
+        as_of: Option<AsOf>,
+    ) -> Result<Option<OrderView>, EngineError> {
+        match as_of {
+            None => Ok(self.store.get_view(order_id)?),
+            Some(as_of) => {
+                let events = self.store.read_stream(order_id, 0)?;
+                Ok(view_as_of(&events, as_of))
+            }
+        }
+    }
+
+    pub fn list_orders(
+        &self,
+        customer_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<OrderPage, EngineError> {
+        Ok(self.store.list_views(customer_id, after, limit)?)
+    }
+
+    pub fn events(&self, order_id: &str) -> Result<Vec<EventEnvelope>, EngineError> {
+        Ok(self.store.read_stream(order_id, 0)?)
+    }
+
+    pub fn all_events(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<EventEnvelope>, EngineError> {
+        Ok(self.store.read_all(after_position, limit)?)
+    }
+
+    /// Catch-up: drops the read model and folds every event from position 0 again, in
+    /// batches; `progress(done, total)` is called after each batch. Returns events folded.
+    pub fn rebuild_read_models(
+        &mut self,
+        batch_size: usize,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<u64, EngineError> {
+        let total = self.store.last_position()?;
+        self.store.clear_read_models()?;
+        let mut position = 0;
+        loop {
+            let batch = self.store.read_all(position, batch_size.max(1))?;
+            let Some(last) = batch.last() else { break };
+            let last_position = last.position;
+            let mut by_stream: BTreeMap<String, Vec<EventEnvelope>> = BTreeMap::new();
+            for envelope in batch {
+                by_stream
+                    .entry(envelope.stream_id.clone())
+                    .or_default()
+                    .push(envelope);
+            }
+            let mut views = Vec::with_capacity(by_stream.len());
+            for (stream_id, envelopes) in by_stream {
+                let prior = self.store.get_view(&stream_id)?;
+                if let Some(view) = self.runtime.project(prior, &envelopes)? {
+                    views.push(view);
+                }
+            }
+            self.store.save_views(&views, last_position)?;
+            position = last_position;
+            progress(position, total);
+        }
+        Ok(position)
+    }
+
+    /// Replays every stream through the runtime (both `evolve` and `project`) and compares
+    /// the result with the stored read model.
+    pub fn verify(&mut self, batch_size: usize) -> Result<VerifyReport, EngineError> {
+        let mut streams: HashMap<String, Vec<EventEnvelope>> = HashMap::new();
+        let mut position = 0;
+        let mut report = VerifyReport::default();
+        loop {
+            let batch = self.store.read_all(position, batch_size.max(1))?;
+            let Some(last) = batch.last() else { break };
+            position = last.position;
+            for envelope in batch {
+                report.events += 1;
+                streams
+                    .entry(envelope.stream_id.clone())
+                    .or_default()
+                    .push(envelope);
+            }
+        }
+        let mut ids: Vec<_> = streams.keys().cloned().collect();
+        ids.sort();
+        report.streams = ids.len();
+        for id in ids {
+            let envelopes = &streams[&id];
+            let projected = self.runtime.project(None, envelopes)?;
+            let events: Vec<_> = envelopes.iter().map(|e| e.event.clone()).collect();
+            let state = self.runtime.evolve(initial_state(), &events)?;
+            let updated_at = envelopes
+                .last()
+                .map(|e| e.metadata.recorded_at)
+                .unwrap_or_default();
+            let from_state = OrderView::from_state(&state, updated_at);
+            let stored = self.store.get_view(&id)?;
+            if projected != stored {
+                report.mismatches.push(format!(
+                    "{id}: stored read model differs from the replayed projection"
+                ));
+            } else if from_state != stored {
+                report.mismatches.push(format!(
+                    "{id}: write-side state differs from the read model"
+                ));
+            }
+        }
+        Ok(report)
+    }
+}
+
+fn replay(
+    record: CommandRecord,
+    command: &Command,
+    fingerprint: Option<&str>,
+) -> Result<CommandOutcome, EngineError> {
+    let same_command = record.order_id == command.order_id()
+        && match (&record.fingerprint, fingerprint) {
+            (Some(stored), Some(given)) => stored == given,
+            _ => true,
+        };
+    if !same_command {
+        return Err(EngineError::IdempotencyKeyReused {
+            command_id: record.command_id,
+        });
+    }
+    Ok(CommandOutcome {
+        command_id: Some(record.command_id),
+        order_id: record.order_id,
+        version: record.version,
+        positions: record.positions,
+        events: Vec::new(),
+        replayed: true,
+    })
+}

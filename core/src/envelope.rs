@@ -1,0 +1,111 @@
+//! The stored form of an event: identity, position in its stream and in the global log,
+//! schema version and metadata around the domain event.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use uuid::Uuid;
+
+use crate::event::Event;
+use crate::upcast::{upcast, UpcastError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metadata {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub causation_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    #[serde(default = "unix_epoch")]
+    pub recorded_at: DateTime<Utc>,
+    /// Hash of the guest module that decided the event (server only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_hash: Option<String>,
+}
+
+fn unix_epoch() -> DateTime<Utc> {
+    DateTime::<Utc>::UNIX_EPOCH
+}
+
+/// An event with its identity and place in the log, always in today's schema (older stored
+/// payloads are upcast when they are read or decoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventEnvelope {
+    pub event_id: Uuid,
+    pub stream_id: String,
+    /// 1-based position within the stream.
+    pub version: u64,
+    /// 1-based, gap-free position in the global log; 0 until the store commits it.
+    pub position: u64,
+    pub event: Event,
+    pub metadata: Metadata,
+}
+
+/// The envelope as stored and exchanged: the payload is untyped and may be an older schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredEvent {
+    pub event_id: Uuid,
+    pub stream_id: String,
+    pub version: u64,
+    #[serde(default)]
+    pub position: u64,
+    #[serde(rename = "type")]
+    pub event_type: String,
+    #[serde(default = "first_schema")]
+    pub schema_version: u32,
+    pub data: serde_json::Value,
+    #[serde(default)]
+    pub metadata: Metadata,
+}
+
+fn first_schema() -> u32 {
+    1
+}
+
+impl StoredEvent {
+    /// Upcasts to today's event.
+    pub fn into_envelope(self) -> Result<EventEnvelope, UpcastError> {
+        let event = upcast(&self.event_type, self.schema_version, self.data)?;
+        Ok(EventEnvelope {
+            event_id: self.event_id,
+            stream_id: self.stream_id,
+            version: self.version,
+            position: self.position,
+            event,
+            metadata: self.metadata,
+        })
+    }
+}
+
+impl EventEnvelope {
+    pub fn to_stored(&self) -> StoredEvent {
+        StoredEvent {
+            event_id: self.event_id,
+            stream_id: self.stream_id.clone(),
+            version: self.version,
+            position: self.position,
+            event_type: self.event.type_name().to_string(),
+            schema_version: self.event.schema_version(),
+            data: self.event.payload(),
+            metadata: self.metadata.clone(),
+        }
+    }
+}
+
+impl Serialize for EventEnvelope {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_stored().serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for EventEnvelope {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        StoredEvent::deserialize(deserializer)?
+            .into_envelope()
+            .map_err(serde::de::Error::custom)
+    }
+}

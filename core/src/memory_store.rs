@@ -1,0 +1,262 @@
+//! An in-memory `EventStore`: the browser engine, Python's `OrderService()` and the tests
+//! use it. Same semantics as the SQLite store, including atomic commits.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use crate::envelope::EventEnvelope;
+use crate::snapshot::Snapshot;
+use crate::store::{CommandRecord, Commit, EventStore, OrderPage, StoreError};
+use crate::view::{project, OrderView};
+
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStore {
+    /// The global log; index = position - 1.
+    log: Vec<EventEnvelope>,
+    /// Per stream: indexes into `log`, in version order.
+    streams: HashMap<String, Vec<usize>>,
+    snapshots: HashMap<String, Snapshot>,
+    commands: HashMap<String, CommandRecord>,
+    views: HashMap<String, OrderView>,
+    /// (customer, created_at, order id), ordered for paging.
+    by_customer: BTreeSet<(String, DateTime<Utc>, String)>,
+    checkpoint: u64,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Rebuilds a store from an exported log: checks that positions and per-stream versions
+    /// are gap-free, then derives the read model and the command records (from each event's
+    /// `metadata.commandId`), so a command retried after an import is still idempotent.
+    pub fn from_events(events: Vec<EventEnvelope>) -> Result<Self, StoreError> {
+        let mut store = MemoryStore::new();
+        for (index, event) in events.into_iter().enumerate() {
+            let expected_position = index as u64 + 1;
+            if event.position != expected_position {
+                return Err(StoreError::Invalid(format!(
+                    "event {} has position {}, expected {expected_position}",
+                    event.event_id, event.position
+                )));
+            }
+            let version = store.stream_version(&event.stream_id);
+            if event.version != version + 1 {
+                return Err(StoreError::Invalid(format!(
+                    "event {} of stream `{}` has version {}, expected {}",
+                    event.event_id,
+                    event.stream_id,
+                    event.version,
+                    version + 1
+                )));
+            }
+            if let Some(command_id) = &event.metadata.command_id {
+                let record =
+                    store
+                        .commands
+                        .entry(command_id.clone())
+                        .or_insert_with(|| CommandRecord {
+                            command_id: command_id.clone(),
+                            order_id: event.stream_id.clone(),
+                            version: 0,
+                            positions: Vec::new(),
+                            fingerprint: None,
+                        });
+                record.version = event.version;
+                record.positions.push(event.position);
+            }
+            let view = project(store.views.get(&event.stream_id).cloned(), &event);
+            store.put_view(&event.stream_id, view);
+            store.checkpoint = event.position;
+            store
+                .streams
+                .entry(event.stream_id.clone())
+                .or_default()
+                .push(index);
+            store.log.push(event);
+        }
+        Ok(store)
+    }
+
+    pub fn stream_version(&self, stream_id: &str) -> u64 {
+        self.streams.get(stream_id).map_or(0, |s| s.len() as u64)
+    }
+
+    /// Every event, in position order.
+    pub fn events(&self) -> &[EventEnvelope] {
+        &self.log
+    }
+
+    pub fn save_snapshot(&mut self, snapshot: Snapshot) {
+        self.snapshots.insert(snapshot.stream_id.clone(), snapshot);
+    }
+
+    fn put_view(&mut self, stream_id: &str, view: Option<OrderView>) {
+        if let Some(old) = self.views.remove(stream_id) {
+            self.by_customer
+                .remove(&(old.customer_id, old.created_at, old.id));
+        }
+        if let Some(view) = view {
+            self.by_customer
+                .insert((view.customer_id.clone(), view.created_at, view.id.clone()));
+            self.views.insert(stream_id.to_string(), view);
+        }
+    }
+}
+
+impl EventStore for MemoryStore {
+    fn commit(&mut self, commit: Commit) -> Result<Vec<u64>, StoreError> {
+        // Validate everything before touching anything: the commit is all or nothing.
+        let actual = self.stream_version(&commit.stream_id);
+        if actual != commit.expected_version {
+            return Err(StoreError::Concurrency {
+                stream_id: commit.stream_id,
+                expected: commit.expected_version,
+                actual,
+            });
+        }
+        if let Some(record) = &commit.command {
+            if self.commands.contains_key(&record.command_id) {
+                return Err(StoreError::DuplicateCommand(record.command_id.clone()));
+            }
+        }
+        for (i, e) in commit.events.iter().enumerate() {
+            if e.stream_id != commit.stream_id
+                || e.version != commit.expected_version + 1 + i as u64
+            {
+                return Err(StoreError::Invalid(format!(
+                    "event {} does not follow stream `{}` at version {}",
+                    e.event_id, commit.stream_id, commit.expected_version
+                )));
+            }
+        }
+        let first_position = self.log.len() as u64 + 1;
+        let positions: Vec<u64> = (0..commit.events.len() as u64)
+            .map(|i| first_position + i)
+            .collect();
+        let stream = self.streams.entry(commit.stream_id.clone()).or_default();
+        for (mut event, position) in commit.events.into_iter().zip(&positions) {
+            event.position = *position;
+            stream.push(self.log.len());
+            self.log.push(event);
+        }
+        if let Some(view) = commit.view {
+            self.put_view(&commit.stream_id, Some(view));
+        }
+        if let Some(p) = positions.last() {
+            self.checkpoint = *p;
+        }
+        if let Some(snapshot) = commit.snapshot {
+            self.save_snapshot(snapshot);
+        }
+        if let Some(mut record) = commit.command {
+            record.positions = positions.clone();
+            self.commands.insert(record.command_id.clone(), record);
+        }
+        Ok(positions)
+    }
+
+    fn read_stream(
+        &self,
+        stream_id: &str,
+        after_version: u64,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let Some(indexes) = self.streams.get(stream_id) else {
+            return Ok(Vec::new());
+        };
+        let skip = usize::try_from(after_version).unwrap_or(usize::MAX);
+        Ok(indexes
+            .iter()
+            .skip(skip)
+            .map(|i| self.log[*i].clone())
+            .collect())
+    }
+
+    fn read_all(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let skip = usize::try_from(after_position).unwrap_or(usize::MAX);
+        Ok(self.log.iter().skip(skip).take(limit).cloned().collect())
+    }
+
+    fn last_position(&self) -> Result<u64, StoreError> {
+        Ok(self.log.len() as u64)
+    }
+
+    fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        Ok(self.snapshots.get(stream_id).cloned())
+    }
+
+    fn command_record(&self, command_id: &str) -> Result<Option<CommandRecord>, StoreError> {
+        Ok(self.commands.get(command_id).cloned())
+    }
+
+    fn get_view(&self, order_id: &str) -> Result<Option<OrderView>, StoreError> {
+        Ok(self.views.get(order_id).cloned())
+    }
+
+    fn list_views(
+        &self,
+        customer_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<OrderPage, StoreError> {
+        let start = match after {
+            Some(cursor) => {
+                let Some(v) = self
+                    .views
+                    .get(cursor)
+                    .filter(|v| v.customer_id == customer_id)
+                else {
+                    return Err(StoreError::Invalid(format!("unknown cursor `{cursor}`")));
+                };
+                std::ops::Bound::Excluded((customer_id.to_string(), v.created_at, v.id.clone()))
+            }
+            None => std::ops::Bound::Included((
+                customer_id.to_string(),
+                DateTime::<Utc>::MIN_UTC,
+                String::new(),
+            )),
+        };
+        let mut orders: Vec<OrderView> = self
+            .by_customer
+            .range((start, std::ops::Bound::Unbounded))
+            .take_while(|(c, _, _)| c == customer_id)
+            .take(limit.saturating_add(1))
+            .filter_map(|(_, _, id)| self.views.get(id).cloned())
+            .collect();
+        let next_cursor = if orders.len() > limit {
+            orders.truncate(limit);
+            orders.last().map(|v| v.id.clone())
+        } else {
+            None
+        };
+        Ok(OrderPage {
+            orders,
+            next_cursor,
+        })
+    }
+
+    fn clear_read_models(&mut self) -> Result<(), StoreError> {
+        self.views.clear();
+        self.by_customer.clear();
+        self.checkpoint = 0;
+        Ok(())
+    }
+
+    fn save_views(&mut self, views: &[OrderView], checkpoint: u64) -> Result<(), StoreError> {
+        for view in views {
+            self.put_view(&view.id.clone(), Some(view.clone()));
+        }
+        self.checkpoint = checkpoint;
+        Ok(())
+    }
+
+    fn projection_checkpoint(&self) -> Result<u64, StoreError> {
+        Ok(self.checkpoint)
+    }
+}

@@ -1,0 +1,113 @@
+//! The storage port. The engine speaks only this trait; the in-memory store (here) and the
+//! SQLite store (crate `order-store`) implement it with the same semantics:
+//! - `commit` is atomic: the events, the read-model row, the optional snapshot and the
+//!   command record are all written, or nothing is;
+//! - a commit whose `expected_version` is not the stream's version fails with
+//!   [`StoreError::Concurrency`]; a reused command id fails with
+//!   [`StoreError::DuplicateCommand`];
+//! - positions are assigned at commit, 1-based and gap-free in commit order.
+
+use serde::{Deserialize, Serialize};
+
+use crate::envelope::EventEnvelope;
+use crate::snapshot::Snapshot;
+use crate::view::OrderView;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("stream `{stream_id}` is at version {actual}, expected {expected}")]
+    Concurrency {
+        stream_id: String,
+        expected: u64,
+        actual: u64,
+    },
+    #[error("command `{0}` was already applied")]
+    DuplicateCommand(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("invalid request: {0}")]
+    Invalid(String),
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+/// What an applied command did; kept so a retry with the same id gets the same answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommandRecord {
+    pub command_id: String,
+    pub order_id: String,
+    /// Stream version after the command.
+    pub version: u64,
+    /// Global positions of the events it wrote (empty for a no-op).
+    pub positions: Vec<u64>,
+    /// The command as canonical JSON, to tell a retry from a different command reusing the
+    /// id. `None` for records rebuilt from an imported log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+}
+
+/// One atomic write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Commit {
+    pub stream_id: String,
+    pub expected_version: u64,
+    /// Envelopes with versions `expected_version + 1 ..`; positions are assigned by the store.
+    pub events: Vec<EventEnvelope>,
+    /// The read-model row after these events (`None` leaves it as it is).
+    pub view: Option<OrderView>,
+    pub snapshot: Option<Snapshot>,
+    /// Positions are filled in by the store.
+    pub command: Option<CommandRecord>,
+}
+
+/// A page of the read model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderPage {
+    pub orders: Vec<OrderView>,
+    /// Pass back as `after` for the next page; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+pub trait EventStore {
+    /// Writes atomically; returns the assigned global positions, in order.
+    fn commit(&mut self, commit: Commit) -> Result<Vec<u64>, StoreError>;
+
+    /// The stream's events with version > `after_version`, in order.
+    fn read_stream(
+        &self,
+        stream_id: &str,
+        after_version: u64,
+    ) -> Result<Vec<EventEnvelope>, StoreError>;
+
+    /// Up to `limit` events with position > `after_position`, in order.
+    fn read_all(&self, after_position: u64, limit: usize)
+        -> Result<Vec<EventEnvelope>, StoreError>;
+
+    /// The highest committed position (0 when empty).
+    fn last_position(&self) -> Result<u64, StoreError>;
+
+    fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError>;
+
+    fn command_record(&self, command_id: &str) -> Result<Option<CommandRecord>, StoreError>;
+
+    fn get_view(&self, order_id: &str) -> Result<Option<OrderView>, StoreError>;
+
+    /// A customer's orders, oldest first (by creation time, then id), after a cursor.
+    fn list_views(
+        &self,
+        customer_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<OrderPage, StoreError>;
+
+    /// Drops every read-model row and the projection checkpoint (before a rebuild).
+    fn clear_read_models(&mut self) -> Result<(), StoreError>;
+
+    /// Writes rebuilt read-model rows and the checkpoint they reach, atomically.
+    fn save_views(&mut self, views: &[OrderView], checkpoint: u64) -> Result<(), StoreError>;
+
+    /// Position up to which the read model has folded every event.
+    fn projection_checkpoint(&self) -> Result<u64, StoreError>;
+}

@@ -1,0 +1,1 @@
+//! PyO3 adapter (placeholder until the Python issue lands).

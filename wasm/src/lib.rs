@@ -1,0 +1,1 @@
+//! wasm-bindgen adapter (placeholder until the wasm issue lands).

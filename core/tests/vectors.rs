@@ -31,7 +31,11 @@ fn every_vector_passes() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 30, "expected at least 30 vectors, found {}", files.len());
+    assert!(
+        files.len() >= 30,
+        "expected at least 30 vectors, found {}",
+        files.len()
+    );
     let mut codes_seen = std::collections::BTreeSet::new();
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -41,7 +45,12 @@ fn every_vector_passes() {
             Some(c) => serde_json::from_value(c.clone()).unwrap(),
             None => default_context(),
         };
-        let given: Vec<Event> = case["given"].as_array().unwrap().iter().map(given_event).collect();
+        let given: Vec<Event> = case["given"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(given_event)
+            .collect();
         let command: Command = serde_json::from_value(case["when"].clone())
             .unwrap_or_else(|e| panic!("{name}: command does not decode: {e}"));
         let state = evolve_all(initial_state(), &given);
@@ -58,7 +67,11 @@ fn every_vector_passes() {
                     .unwrap_or_else(|e| panic!("{name}: then does not decode: {e}"));
                 assert_eq!(events, expected, "{name}");
                 // Byte-level JSON identity, not just structural equality after decoding.
-                assert_eq!(serde_json::to_value(&events).unwrap(), case["then"], "{name}: JSON shape");
+                assert_eq!(
+                    serde_json::to_value(&events).unwrap(),
+                    case["then"],
+                    "{name}: JSON shape"
+                );
                 if let Some(expect) = case.get("expect") {
                     let after = evolve_all(state, &events);
                     let order = serde_json::to_value(after.order.as_ref().unwrap()).unwrap();
@@ -72,5 +85,9 @@ fn every_vector_passes() {
     for code in order_core::DomainError::CODES {
         assert!(codes_seen.contains(code), "no vector produces `{code}`");
     }
-    println!("vectors: {} cases passed, covering {} error codes", files.len(), codes_seen.len());
+    println!(
+        "vectors: {} cases passed, covering {} error codes",
+        files.len(),
+        codes_seen.len()
+    );
 }

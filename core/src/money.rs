@@ -168,9 +168,15 @@ impl fmt::Display for DecimalText {
 
 impl Serialize for DecimalText {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Integers travel as JSON numbers (quantities), everything else as text (prices).
-        match self.0.parse::<i64>() {
-            Ok(n) if n.to_string() == self.0 => serializer.serialize_i64(n),
+        // Text that a JSON number would reproduce exactly travels as a number (quantities,
+        // including rule-breaking ones such as 1.5); anything else as text ("0.10", "abc").
+        if let Ok(n) = self.0.parse::<i64>() {
+            if n.to_string() == self.0 {
+                return serializer.serialize_i64(n);
+            }
+        }
+        match self.0.parse::<f64>() {
+            Ok(f) if f.is_finite() && f.to_string() == self.0 => serializer.serialize_f64(f),
             _ => serializer.serialize_str(&self.0),
         }
     }

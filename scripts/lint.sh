@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# rustfmt and clippy (warnings are errors) over the whole workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+echo "lint: rustfmt and clippy clean"

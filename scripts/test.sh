@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The one test command: installs what is missing (idempotently), then runs every suite:
+# lint, core + store, wasm package (Node), Python package (pytest), server (HTTP), web demo
+# (headless Chromium). Every suite runs even if an earlier one fails; the exit code and the
+# closing line say how many failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh || { echo "setup failed"; exit 1; }
+
+suites=(lint core wasm python server web)
+passed=0
+failed=0
+failed_names=()
+for suite in "${suites[@]}"; do
+  script="scripts/test-$suite.sh"
+  [ "$suite" = lint ] && script=scripts/lint.sh
+  printf '\n\033[1m==== %s (%s) ====\033[0m\n' "$suite" "$script"
+  start=$(date +%s)
+  if [ -x "$script" ] && "$script"; then
+    passed=$((passed + 1))
+    printf '\033[1m==== %s passed in %ss ====\033[0m\n' "$suite" "$(( $(date +%s) - start ))"
+  else
+    failed=$((failed + 1))
+    failed_names+=("$suite")
+    printf '\033[1;31m==== %s FAILED after %ss ====\033[0m\n' "$suite" "$(( $(date +%s) - start ))"
+  fi
+done
+
+echo
+[ "$failed" -gt 0 ] && echo "failed suites: ${failed_names[*]}"
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,19 @@
+//! The host's clock and id source for the engine: the system clock and UUID v7 (time-ordered,
+//! so event ids sort roughly by creation).
+
+use chrono::{DateTime, Utc};
+use order_core::Environment;
+use uuid::Uuid;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct HostEnvironment;
+
+impl Environment for HostEnvironment {
+    fn now(&mut self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    fn new_event_id(&mut self) -> Uuid {
+        Uuid::now_v7()
+    }
+}

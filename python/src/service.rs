@@ -1,0 +1,347 @@
+//! `OrderService`: the engine behind a Python class. In memory, or on an SQLite file in the
+//! server's own format. Calls release the GIL while the engine works; a mutex serializes
+//! threads sharing one service (each process or service has its own connection).
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use order_core::{
+    AddItem, AsOf, CancelOrder, Command, CommandOptions, CreateOrder, Engine, EngineConfig,
+    EngineError, EventStore, MemoryStore, NativeRuntime, PlaceOrder, RemoveItem, StoreError,
+};
+use pyo3::prelude::*;
+use uuid::Uuid;
+
+use crate::convert::{price_text, quantity_text, utc_datetime};
+use crate::environment::HostEnvironment;
+use crate::errors::{invalid_input, Failure};
+use crate::store::AnyStore;
+use crate::views::{PyEventEnvelope, PyOrder};
+
+type HostEngine = Engine<AnyStore, HostEnvironment>;
+
+/// Page size when a query asks for everything; bounds memory per store round trip.
+const PAGE: usize = 1_000;
+
+#[pyclass(frozen, module = "order_core", name = "OrderService")]
+pub struct OrderService {
+    /// `None` once closed.
+    engine: Mutex<Option<HostEngine>>,
+    actor: Option<String>,
+}
+
+fn closed() -> Failure {
+    Failure::Engine(EngineError::Store(StoreError::Backend(
+        "the OrderService is closed".into(),
+    )))
+}
+
+impl OrderService {
+    fn lock(&self) -> Result<MutexGuard<'_, Option<HostEngine>>, Failure> {
+        // A poisoned lock means a panic inside the engine mid-command; refuse further use
+        // rather than continue from a state nobody checked.
+        self.engine.lock().map_err(|_| {
+            Failure::Engine(EngineError::Store(StoreError::Backend(
+                "the OrderService is unusable after an internal panic".into(),
+            )))
+        })
+    }
+
+    /// Runs `work` on the engine with the GIL released.
+    fn with_engine<T: Send>(
+        &self,
+        py: Python<'_>,
+        work: impl FnOnce(&mut HostEngine) -> Result<T, Failure> + Send,
+    ) -> Result<T, Failure> {
+        py.detach(|| {
+            let mut guard = self.lock()?;
+            let engine = guard.as_mut().ok_or_else(closed)?;
+            work(engine)
+        })
+    }
+
+    fn options(&self, expected_version: Option<u64>, command_id: Option<String>) -> CommandOptions {
+        CommandOptions {
+            command_id,
+            expected_version,
+            actor: self.actor.clone(),
+            ..CommandOptions::default()
+        }
+    }
+
+    /// Handles a command; returns the stream version after it.
+    fn handle(
+        &self,
+        py: Python<'_>,
+        command: Command,
+        options: CommandOptions,
+    ) -> Result<u64, Failure> {
+        self.with_engine(py, |engine| Ok(engine.handle(command, options)?.version))
+    }
+}
+
+fn parse_synchronous(value: &str) -> Result<(), Failure> {
+    match value {
+        "full" | "normal" => Ok(()),
+        other => Err(invalid_input(format!(
+            "synchronous must be \"full\" or \"normal\", not {other:?}"
+        ))),
+    }
+}
+
+#[pymethods]
+impl OrderService {
+    /// `OrderService()` keeps everything in memory; `OrderService(path)` opens (or creates)
+    /// an SQLite file in the server's format. `synchronous="full"` (default) makes every
+    /// acknowledged command survive power loss; "normal" trades that for speed (WAL).
+    #[new]
+    #[pyo3(signature = (path=None, *, synchronous="full", snapshot_every=100, actor=None))]
+    fn new(
+        path: Option<PathBuf>,
+        synchronous: &str,
+        snapshot_every: u64,
+        actor: Option<String>,
+    ) -> PyResult<Self> {
+        parse_synchronous(synchronous)?;
+        let store = match path {
+            None => AnyStore::Memory(MemoryStore::new()),
+            Some(path) => {
+                return Err(invalid_input(format!(
+                    "SQLite persistence is not available in this build ({})",
+                    path.display()
+                ))
+                .into())
+            }
+        };
+        let config = EngineConfig {
+            snapshot_every,
+            ..EngineConfig::default()
+        };
+        let engine = Engine::with_runtime(store, HostEnvironment, NativeRuntime, config);
+        Ok(OrderService {
+            engine: Mutex::new(Some(engine)),
+            actor,
+        })
+    }
+
+    /// Creates an order; returns its id (a fresh UUID v7 unless `order_id` is given).
+    #[pyo3(signature = (customer_id, order_id=None, command_id=None))]
+    fn create_order(
+        &self,
+        py: Python<'_>,
+        customer_id: String,
+        order_id: Option<String>,
+        command_id: Option<String>,
+    ) -> PyResult<String> {
+        let options = self.options(None, command_id.clone());
+        let outcome = self.with_engine(py, |engine| {
+            // A retried create without an explicit id must address the order the first
+            // attempt created, or it would look like a different command.
+            let recorded = match (&order_id, &command_id) {
+                (None, Some(id)) => engine
+                    .store()
+                    .command_record(id)
+                    .map_err(EngineError::from)?
+                    .map(|r| r.order_id),
+                _ => None,
+            };
+            let order_id = order_id
+                .or(recorded)
+                .unwrap_or_else(|| Uuid::now_v7().to_string());
+            let command = Command::CreateOrder(CreateOrder {
+                order_id,
+                customer_id,
+            });
+            Ok(engine.handle(command, options)?)
+        })?;
+        Ok(outcome.order_id)
+    }
+
+    /// Adds `quantity` units of a product at `price` (Decimal, str, int or float); returns
+    /// the order's version after the command.
+    #[pyo3(signature = (order_id, product_id, quantity, price, expected_version=None, command_id=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_item(
+        &self,
+        py: Python<'_>,
+        order_id: String,
+        product_id: String,
+        quantity: &Bound<'_, PyAny>,
+        price: &Bound<'_, PyAny>,
+        expected_version: Option<u64>,
+        command_id: Option<String>,
+    ) -> PyResult<u64> {
+        let command = Command::AddItem(AddItem {
+            order_id,
+            product_id,
+            quantity: quantity_text(quantity)?,
+            price: price_text(price)?,
+        });
+        Ok(self.handle(py, command, self.options(expected_version, command_id))?)
+    }
+
+    /// Removes `quantity` units of a product, or the whole line when `quantity` is None.
+    #[pyo3(signature = (order_id, product_id, quantity=None, expected_version=None, command_id=None))]
+    fn remove_item(
+        &self,
+        py: Python<'_>,
+        order_id: String,
+        product_id: String,
+        quantity: Option<&Bound<'_, PyAny>>,
+        expected_version: Option<u64>,
+        command_id: Option<String>,
+    ) -> PyResult<u64> {
+        let command = Command::RemoveItem(RemoveItem {
+            order_id,
+            product_id,
+            quantity: quantity.map(quantity_text).transpose()?,
+        });
+        Ok(self.handle(py, command, self.options(expected_version, command_id))?)
+    }
+
+    #[pyo3(signature = (order_id, expected_version=None, command_id=None))]
+    fn place_order(
+        &self,
+        py: Python<'_>,
+        order_id: String,
+        expected_version: Option<u64>,
+        command_id: Option<String>,
+    ) -> PyResult<u64> {
+        let command = Command::PlaceOrder(PlaceOrder { order_id });
+        Ok(self.handle(py, command, self.options(expected_version, command_id))?)
+    }
+
+    #[pyo3(signature = (order_id, reason=None, expected_version=None, command_id=None))]
+    fn cancel_order(
+        &self,
+        py: Python<'_>,
+        order_id: String,
+        reason: Option<String>,
+        expected_version: Option<u64>,
+        command_id: Option<String>,
+    ) -> PyResult<u64> {
+        let command = Command::CancelOrder(CancelOrder { order_id, reason });
+        Ok(self.handle(py, command, self.options(expected_version, command_id))?)
+    }
+
+    /// The order now, or as of a stream `version` or a moment `at` (aware datetime,
+    /// inclusive). Raises `OrderNotFound` when it does not exist (at that point).
+    #[pyo3(signature = (order_id, version=None, at=None))]
+    fn get_order(
+        &self,
+        py: Python<'_>,
+        order_id: String,
+        version: Option<u64>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyOrder> {
+        let as_of = match (version, at) {
+            (Some(_), Some(_)) => {
+                return Err(invalid_input("pass either version or at, not both").into())
+            }
+            (Some(v), None) => Some(AsOf::Version(v)),
+            (None, Some(t)) => Some(AsOf::Time(utc_datetime(t, "at")?)),
+            (None, None) => None,
+        };
+        let view = self.with_engine(py, |engine| {
+            engine.get_order(&order_id, as_of)?.ok_or_else(|| {
+                Failure::Domain(order_core::DomainError::OrderNotFound {
+                    order_id: order_id.clone(),
+                })
+            })
+        })?;
+        Ok(view.into())
+    }
+
+    /// A customer's orders, oldest first. `limit` bounds the page; pass the last id you got
+    /// as `after` for the next one.
+    #[pyo3(signature = (customer_id, *, after=None, limit=None))]
+    fn list_orders(
+        &self,
+        py: Python<'_>,
+        customer_id: String,
+        after: Option<String>,
+        limit: Option<usize>,
+    ) -> PyResult<Vec<PyOrder>> {
+        let views = self.with_engine(py, |engine| {
+            let mut views = Vec::new();
+            let mut cursor = after;
+            loop {
+                let want = limit.map_or(PAGE, |l| l.saturating_sub(views.len()).min(PAGE));
+                if want == 0 {
+                    break;
+                }
+                let page = engine.list_orders(&customer_id, cursor.as_deref(), want)?;
+                views.extend(page.orders);
+                match page.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => break,
+                }
+            }
+            Ok(views)
+        })?;
+        Ok(views.into_iter().map(PyOrder::from).collect())
+    }
+
+    /// The order's events, oldest first (empty for an unknown order).
+    fn events(&self, py: Python<'_>, order_id: String) -> PyResult<Vec<PyEventEnvelope>> {
+        let events = self.with_engine(py, |engine| Ok(engine.events(&order_id)?))?;
+        Ok(events.into_iter().map(PyEventEnvelope::from).collect())
+    }
+
+    /// Events of every order with position > `after`, in commit order (all of them, or at
+    /// most `limit`).
+    #[pyo3(signature = (after=0, limit=None))]
+    fn all_events(
+        &self,
+        py: Python<'_>,
+        after: u64,
+        limit: Option<usize>,
+    ) -> PyResult<Vec<PyEventEnvelope>> {
+        let events = self.with_engine(py, |engine| {
+            let mut events = Vec::new();
+            let mut position = after;
+            loop {
+                let want = limit.map_or(PAGE, |l| l.saturating_sub(events.len()).min(PAGE));
+                if want == 0 {
+                    break;
+                }
+                let batch = engine.all_events(position, want)?;
+                let Some(last) = batch.last() else { break };
+                position = last.position;
+                events.extend(batch);
+            }
+            Ok(events)
+        })?;
+        Ok(events.into_iter().map(PyEventEnvelope::from).collect())
+    }
+
+    /// Drops the read model and folds every event again; returns the last position folded.
+    fn rebuild_read_models(&self, py: Python<'_>) -> PyResult<u64> {
+        Ok(self.with_engine(
+            py,
+            |engine| Ok(engine.rebuild_read_models(PAGE, |_, _| {})?),
+        )?)
+    }
+
+    /// Releases the store (and its file). Further calls raise `StoreError`.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let engine = py.detach(|| self.lock().map(|mut guard| guard.take()))?;
+        drop(engine);
+        Ok(())
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _exc_type: Option<&Bound<'_, PyAny>>,
+        _exc_value: Option<&Bound<'_, PyAny>>,
+        _traceback: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+}

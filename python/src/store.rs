@@ -1,0 +1,78 @@
+//! One store type for the engine whichever backend the caller chose, so `OrderService` holds a
+//! single `Engine` type: the core's in-memory store or the shared SQLite store.
+
+use order_core::{
+    CommandRecord, Commit, EventEnvelope, EventStore, MemoryStore, OrderPage, OrderView, Snapshot,
+    StoreError,
+};
+
+pub enum AnyStore {
+    Memory(MemoryStore),
+}
+
+macro_rules! delegate {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            AnyStore::Memory($store) => $call,
+        }
+    };
+}
+
+impl EventStore for AnyStore {
+    fn commit(&mut self, commit: Commit) -> Result<Vec<u64>, StoreError> {
+        delegate!(self, s => s.commit(commit))
+    }
+
+    fn read_stream(
+        &self,
+        stream_id: &str,
+        after_version: u64,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        delegate!(self, s => s.read_stream(stream_id, after_version))
+    }
+
+    fn read_all(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        delegate!(self, s => s.read_all(after_position, limit))
+    }
+
+    fn last_position(&self) -> Result<u64, StoreError> {
+        delegate!(self, s => s.last_position())
+    }
+
+    fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        delegate!(self, s => s.load_snapshot(stream_id))
+    }
+
+    fn command_record(&self, command_id: &str) -> Result<Option<CommandRecord>, StoreError> {
+        delegate!(self, s => s.command_record(command_id))
+    }
+
+    fn get_view(&self, order_id: &str) -> Result<Option<OrderView>, StoreError> {
+        delegate!(self, s => s.get_view(order_id))
+    }
+
+    fn list_views(
+        &self,
+        customer_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<OrderPage, StoreError> {
+        delegate!(self, s => s.list_views(customer_id, after, limit))
+    }
+
+    fn clear_read_models(&mut self) -> Result<(), StoreError> {
+        delegate!(self, s => s.clear_read_models())
+    }
+
+    fn save_views(&mut self, views: &[OrderView], checkpoint: u64) -> Result<(), StoreError> {
+        delegate!(self, s => s.save_views(views, checkpoint))
+    }
+
+    fn projection_checkpoint(&self) -> Result<u64, StoreError> {
+        delegate!(self, s => s.projection_checkpoint())
+    }
+}

@@ -77,3 +77,8 @@ pub fn event_from_json(text: &str) -> Result<Event, DecodeError> {
 pub fn envelope_from_json(text: &str) -> Result<EventEnvelope, DecodeError> {
     serde_json::from_str(text).map_err(DecodeError::from)
 }
+
+/// The README's Rust example runs as a doctest, so it cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

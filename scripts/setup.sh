@@ -7,7 +7,6 @@ cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130   # keep equal to the `=` pin in wasm/Cargo.toml
 
-want() { [ $# -eq 0 ] && return 0; return 1; }
 parts=("$@")
 has_part() { [ ${#parts[@]} -eq 0 ] && return 0; for p in "${parts[@]}"; do [ "$p" = "$1" ] && return 0; done; return 1; }
 

@@ -1,0 +1,181 @@
+//! The one error type every route answers with: an HTTP status plus the body
+//! `{"error":{"code","message"}}`. Each failure source (core, engine, store, axum's own
+//! extractor rejections) is mapped here, so a client mistake can never become a 5xx.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use order_core::{DomainError, EngineError, StoreError};
+use serde::Serialize;
+
+use crate::writer::WriteError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+/// The `{code, message}` pair, also used inside `POST /commands` outcomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorDetail<'a> {
+    pub code: &'a str,
+    pub message: &'a str,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// Input that is not JSON at all (syntax error, truncated, empty body).
+    pub fn invalid_json(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_json", message)
+    }
+
+    /// Well-formed input of the wrong shape: a missing field, a wrong type, a bad query value.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_input", message)
+    }
+
+    pub fn not_found(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    pub fn order_not_found(order_id: &str) -> Self {
+        Self::from(DomainError::OrderNotFound {
+            order_id: order_id.to_string(),
+        })
+    }
+
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "request body exceeds the limit of {} bytes",
+                crate::app::BODY_LIMIT_BYTES
+            ),
+        )
+    }
+
+    pub fn internal(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, code, message)
+    }
+
+    pub fn detail(&self) -> ErrorDetail<'_> {
+        ErrorDetail {
+            code: &self.code,
+            message: &self.message,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if self.status.is_server_error() {
+            tracing::error!(code = %self.code, message = %self.message, "request failed");
+        }
+        let body = ErrorBody {
+            error: self.detail(),
+        };
+        (self.status, Json(body)).into_response()
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        let status = match e {
+            DomainError::OrderNotFound { .. } => StatusCode::NOT_FOUND,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::from(EngineError::from(e))
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        let code = e.code();
+        let status = match &e {
+            EngineError::Domain(domain) => return ApiError::from(domain.clone()),
+            EngineError::Concurrency { .. } => StatusCode::CONFLICT,
+            EngineError::IdempotencyKeyReused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            // The only client-caused store error: a request the store refuses (a bad cursor).
+            EngineError::Store(StoreError::Invalid(_)) => StatusCode::BAD_REQUEST,
+            EngineError::Store(StoreError::DuplicateCommand(_)) => StatusCode::CONFLICT,
+            EngineError::Store(_) | EngineError::Runtime(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        ApiError::new(status, code, e.to_string())
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Engine(e) => ApiError::from(e),
+            WriteError::CommitFailed(message) => ApiError::internal(
+                "store_error",
+                format!("the write batch could not be committed; nothing was applied: {message}"),
+            ),
+            WriteError::Unavailable => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the command writer is not running (the server is shutting down)",
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use order_core::RuntimeError;
+
+    #[test]
+    fn domain_rejections_are_422_except_unknown_orders() {
+        let rejected = ApiError::from(DomainError::EmptyOrder);
+        assert_eq!(rejected.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(rejected.code, "empty_order");
+        let missing = ApiError::order_not_found("o-9");
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert_eq!(missing.code, "order_not_found");
+    }
+
+    #[test]
+    fn host_failures_keep_their_codes() {
+        let conflict = ApiError::from(EngineError::Concurrency {
+            stream_id: "o".into(),
+            expected: 1,
+            actual: 2,
+        });
+        assert_eq!(
+            (conflict.status, conflict.code.as_str()),
+            (StatusCode::CONFLICT, "concurrency_conflict")
+        );
+        let trap = ApiError::from(EngineError::Runtime(RuntimeError("trap".into())));
+        assert_eq!(
+            (trap.status, trap.code.as_str()),
+            (StatusCode::INTERNAL_SERVER_ERROR, "runtime_error")
+        );
+        let reused = ApiError::from(EngineError::IdempotencyKeyReused {
+            command_id: "c".into(),
+        });
+        assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+}

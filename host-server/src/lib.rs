@@ -1,0 +1,16 @@
+//! The reference server: the order domain decided inside a wasmtime sandbox, events in
+//! SQLite, an HTTP API (axum) and a CLI. The binary (`main.rs`) only parses arguments;
+//! everything lives here so integration tests and benchmarks can reuse it.
+
+pub mod app;
+pub mod cli;
+pub mod environment;
+pub mod error;
+pub mod extract;
+pub mod guest;
+pub mod metrics;
+pub mod queries;
+pub mod routes;
+pub mod server;
+pub mod wasm;
+pub mod writer;

@@ -1,0 +1,79 @@
+//! Read access for the HTTP queries: a small pool of read-only store connections used on
+//! tokio's blocking pool, apart from the writer (WAL lets readers run beside it). Replies
+//! to commands go out after their commit, so a read issued afterwards sees the write.
+
+use std::sync::{Arc, Mutex};
+
+use order_core::{EventStore, StoreError};
+
+use crate::error::ApiError;
+
+type Store = Box<dyn EventStore + Send>;
+type Opener = Box<dyn Fn() -> Result<Store, StoreError> + Send + Sync>;
+
+/// Idle connections kept for reuse; more are opened under load and closed afterwards.
+const MAX_IDLE: usize = 8;
+
+#[derive(Clone)]
+pub struct Queries {
+    inner: Arc<Pool>,
+}
+
+struct Pool {
+    open: Opener,
+    idle: Mutex<Vec<Store>>,
+}
+
+impl Queries {
+    pub fn new(open: impl Fn() -> Result<Store, StoreError> + Send + Sync + 'static) -> Self {
+        Queries {
+            inner: Arc::new(Pool {
+                open: Box::new(open),
+                idle: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// Read-only SQLite connections on `path` (the file must exist: the writer creates it).
+    pub fn sqlite(path: std::path::PathBuf) -> Self {
+        Queries::new(move || {
+            let store = order_store::SqliteStore::open_read_only(&path)?;
+            Ok(Box::new(store) as Store)
+        })
+    }
+
+    /// Runs `read` with a pooled connection on the blocking pool.
+    pub async fn run<T, F>(&self, read: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn EventStore) -> Result<T, ApiError> + Send + 'static,
+    {
+        let pool = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let store = pool.checkout()?;
+            let result = read(store.as_ref());
+            pool.give_back(store);
+            result
+        })
+        .await
+        .map_err(|e| ApiError::internal("internal_error", format!("query task failed: {e}")))?
+    }
+}
+
+impl Pool {
+    fn checkout(&self) -> Result<Store, ApiError> {
+        let pooled = self.idle.lock().ok().and_then(|mut idle| idle.pop());
+        match pooled {
+            Some(store) => Ok(store),
+            None => Ok((self.open)()?),
+        }
+    }
+
+    fn give_back(&self, store: Store) {
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < MAX_IDLE {
+                idle.push(store);
+            }
+        }
+    }
+}

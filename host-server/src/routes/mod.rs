@@ -1,0 +1,7 @@
+//! HTTP handlers, one module per concern: commands (writes), queries (reads), the offline
+//! sync batch endpoint and operations (health, metrics).
+
+pub mod commands;
+pub mod ops;
+pub mod queries;
+pub mod sync;

@@ -9,6 +9,7 @@ use order_core::{
     AddItem, AsOf, CancelOrder, Command, CommandOptions, CreateOrder, Engine, EngineConfig,
     EngineError, EventStore, MemoryStore, NativeRuntime, PlaceOrder, RemoveItem, StoreError,
 };
+use order_store::{SqliteStore, Synchronous};
 use pyo3::prelude::*;
 use uuid::Uuid;
 
@@ -80,13 +81,14 @@ impl OrderService {
     }
 }
 
-fn parse_synchronous(value: &str) -> Result<(), Failure> {
-    match value {
-        "full" | "normal" => Ok(()),
-        other => Err(invalid_input(format!(
-            "synchronous must be \"full\" or \"normal\", not {other:?}"
-        ))),
-    }
+fn open_store(path: Option<PathBuf>, synchronous: &str) -> Result<AnyStore, Failure> {
+    let synchronous: Synchronous = synchronous.parse().map_err(invalid_input)?;
+    Ok(match path {
+        None => AnyStore::Memory(MemoryStore::new()),
+        Some(path) => {
+            AnyStore::Sqlite(SqliteStore::open(path, synchronous).map_err(EngineError::from)?)
+        }
+    })
 }
 
 #[pymethods]
@@ -97,22 +99,14 @@ impl OrderService {
     #[new]
     #[pyo3(signature = (path=None, *, synchronous="full", snapshot_every=100, actor=None))]
     fn new(
+        py: Python<'_>,
         path: Option<PathBuf>,
         synchronous: &str,
         snapshot_every: u64,
         actor: Option<String>,
     ) -> PyResult<Self> {
-        parse_synchronous(synchronous)?;
-        let store = match path {
-            None => AnyStore::Memory(MemoryStore::new()),
-            Some(path) => {
-                return Err(invalid_input(format!(
-                    "SQLite persistence is not available in this build ({})",
-                    path.display()
-                ))
-                .into())
-            }
-        };
+        // Opening runs migrations and may wait on another writer: no GIL needed for that.
+        let store = py.detach(|| open_store(path, synchronous))?;
         let config = EngineConfig {
             snapshot_every,
             ..EngineConfig::default()

@@ -5,15 +5,18 @@ use order_core::{
     CommandRecord, Commit, EventEnvelope, EventStore, MemoryStore, OrderPage, OrderView, Snapshot,
     StoreError,
 };
+use order_store::SqliteStore;
 
 pub enum AnyStore {
     Memory(MemoryStore),
+    Sqlite(SqliteStore),
 }
 
 macro_rules! delegate {
     ($self:ident, $store:ident => $call:expr) => {
         match $self {
             AnyStore::Memory($store) => $call,
+            AnyStore::Sqlite($store) => $call,
         }
     };
 }

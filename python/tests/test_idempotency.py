@@ -1,0 +1,40 @@
+"""A retried command with the same command id returns the first outcome and writes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import order_core
+from order_core import OrderService
+
+
+def test_retried_commands_write_nothing(service: OrderService) -> None:
+    order_id = service.create_order("c", command_id="create-1")
+    assert service.create_order("c", command_id="create-1") == order_id
+    assert service.add_item(order_id, "p", 2, "1.50", command_id="add-1") == 2
+    assert service.add_item(order_id, "p", 2, "1.50", command_id="add-1") == 2
+    assert service.place_order(order_id, command_id="place-1") == 3
+    assert service.place_order(order_id, command_id="place-1") == 3
+    assert len(service.all_events()) == 3
+    assert service.get_order(order_id).items[0].quantity == 2
+
+
+def test_reusing_an_id_for_another_command_is_refused(service: OrderService) -> None:
+    order_id = service.create_order("c")
+    service.add_item(order_id, "p", 1, "1", command_id="k")
+    with pytest.raises(order_core.IdempotencyError) as raised:
+        service.add_item(order_id, "p", 5, "1", command_id="k")
+    assert raised.value.code == "idempotency_key_reused"
+    assert len(service.events(order_id)) == 2
+
+
+def test_idempotency_survives_reopening_the_file(db_path: Path) -> None:
+    with OrderService(db_path) as first:
+        order_id = first.create_order("c", command_id="create-1")
+        first.add_item(order_id, "p", 1, "9.99", command_id="add-1")
+    with OrderService(db_path) as second:
+        assert second.create_order("c", command_id="create-1") == order_id
+        assert second.add_item(order_id, "p", 1, "9.99", command_id="add-1") == 2
+        assert len(second.all_events()) == 2

@@ -1,0 +1,304 @@
+//! Test support: starts the real `order-server` binary on a free loopback port with a
+//! temporary database, talks HTTP to it, and runs its CLI subcommands.
+
+#![allow(dead_code)] // each test file uses a different part of this module
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_order-server");
+
+/// Startup compiles the guest with cranelift; in a debug build that takes seconds.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(180);
+
+/// A temporary directory holding one database.
+pub struct Db {
+    pub dir: tempfile::TempDir,
+}
+
+impl Db {
+    pub fn new() -> Db {
+        Db {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("orders.db")
+    }
+}
+
+pub struct Server {
+    child: Option<Child>,
+    pub base: String,
+    agent: ureq::Agent,
+    stderr_log: PathBuf,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    /// The error code of an error body (panics with the body if there is none).
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code in {}: {}", self.status, self.text))
+    }
+}
+
+impl Server {
+    pub fn start(db: &Db) -> Server {
+        Server::start_with(db, &[])
+    }
+
+    /// Starts `order-server serve` with extra arguments and waits for its "listening" line.
+    pub fn start_with(db: &Db, extra: &[&str]) -> Server {
+        let stderr_log = db.dir.path().join(format!(
+            "server-{}.log",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let log = std::fs::File::create(&stderr_log).expect("log file");
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .arg("--db")
+            .arg(db.path())
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .env_remove("ORDER_DB")
+            .env_remove("ORDER_LISTEN")
+            .current_dir(db.dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("spawn order-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("order-server listening on ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        let base = match rx.recv_timeout(STARTUP_TIMEOUT) {
+            Ok(base) => base,
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "server did not start; its log:\n{}",
+                    std::fs::read_to_string(&stderr_log).unwrap_or_default()
+                );
+            }
+        };
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .new_agent();
+        Server {
+            child: Some(child),
+            base,
+            agent,
+            stderr_log,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        reply(self.agent.get(self.url(path)).call())
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> Reply {
+        self.post_with(path, body, &[])
+    }
+
+    pub fn post_with(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.agent.post(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        reply(request.send_json(body))
+    }
+
+    /// A POST with a raw body (malformed JSON, huge payloads).
+    pub fn post_raw(&self, path: &str, body: &[u8]) -> Reply {
+        reply(
+            self.agent
+                .post(self.url(path))
+                .header("content-type", "application/json")
+                .send(body),
+        )
+    }
+
+    pub fn post_empty(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.agent.post(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        reply(request.send_empty())
+    }
+
+    pub fn delete(&self, path: &str) -> Reply {
+        reply(self.agent.delete(self.url(path)).call())
+    }
+
+    pub fn put_empty(&self, path: &str) -> Reply {
+        reply(self.agent.put(self.url(path)).send_empty())
+    }
+
+    /// Events of one order as returned by `GET /orders/{id}/events` (empty on 404).
+    pub fn events_of(&self, order_id: &str) -> Vec<Value> {
+        let reply = self.get(&format!("/orders/{}/events", encode(order_id)));
+        match reply.status {
+            200 => reply.body.as_array().cloned().unwrap_or_default(),
+            404 => Vec::new(),
+            other => panic!("GET events of {order_id}: {other} {}", reply.text),
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// SIGKILL: no chance to flush or clean up.
+    pub fn kill_hard(mut self) {
+        let mut child = self.child.take().expect("running");
+        child.kill().expect("kill -9");
+        child.wait().expect("reap");
+    }
+
+    /// SIGTERM, then waits for the exit.
+    pub fn terminate(mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let status = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("server did not exit within 60 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+    let mut response = result.expect("HTTP request failed at the transport level");
+    let status = response.status().as_u16();
+    let text = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024 * 1024)
+        .read_to_string()
+        .expect("read body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply { status, body, text }
+}
+
+/// Percent-encodes a path segment.
+pub fn encode(segment: &str) -> String {
+    let mut out = String::new();
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// Runs a CLI subcommand against the database, optionally feeding stdin.
+pub fn cli(db: &Db, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut command = Command::new(BIN);
+    command
+        .args(args)
+        .arg("--db")
+        .arg(db.path())
+        .env("RUST_LOG", "warn")
+        .current_dir(db.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    let mut child = command.spawn().expect("spawn order-server");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        pipe.write_all(input).expect("write stdin");
+    }
+    child.wait_with_output().expect("wait")
+}
+
+/// `cli` that must succeed; returns stdout.
+pub fn cli_ok(db: &Db, args: &[&str], stdin: Option<&[u8]>) -> String {
+    let output = cli(db, args, stdin);
+    assert!(
+        output.status.success(),
+        "order-server {args:?} failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8 stdout")
+}
+
+/// The repository's shared vectors directory.
+pub fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+}
+
+/// Creates an order through the API and returns its id.
+pub fn create_order(server: &Server, order_id: &str, customer_id: &str) {
+    let reply = server.post(
+        "/orders",
+        serde_json::json!({"orderId": order_id, "customerId": customer_id}),
+    );
+    assert_eq!(reply.status, 201, "create {order_id}: {}", reply.text);
+}
+
+pub fn add_item(server: &Server, order_id: &str, product_id: &str, quantity: u32, price: &str) {
+    let reply = server.post(
+        &format!("/orders/{}/items", encode(order_id)),
+        serde_json::json!({"productId": product_id, "quantity": quantity, "price": price}),
+    );
+    assert_eq!(reply.status, 200, "add {product_id} to {order_id}: {}", reply.text);
+}

@@ -156,7 +156,15 @@ impl Server {
     }
 
     pub fn delete(&self, path: &str) -> Reply {
-        reply(self.agent.delete(self.url(path)).call())
+        self.delete_with(path, &[])
+    }
+
+    pub fn delete_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.agent.delete(self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        reply(request.call())
     }
 
     pub fn put_empty(&self, path: &str) -> Reply {

@@ -1,0 +1,198 @@
+//! The embedded guest component: it imports nothing, and every shared vector decided inside
+//! wasmtime gives exactly what the native core gives (events, rejection, state, view).
+
+use std::path::PathBuf;
+
+use chrono::{Duration, TimeZone, Utc};
+use order_core::testing::default_context;
+use order_core::{
+    decide, evolve_all, initial_state, project_all, upcast, Command, Context, DomainRuntime, Event,
+    EventEnvelope, Metadata,
+};
+use order_server::wasm::{imports_of, GuestLoadError, GuestModule, WasmRuntime, EMBEDDED_GUEST};
+use serde_json::Value;
+
+fn runtime() -> WasmRuntime {
+    WasmRuntime::new(GuestModule::embedded().expect("the embedded guest loads"))
+}
+
+#[test]
+fn the_embedded_component_imports_nothing() {
+    let imports = imports_of(EMBEDDED_GUEST).expect("the embedded guest is a component");
+    assert!(imports.is_empty(), "the guest imports {imports:?}");
+}
+
+#[test]
+fn the_module_hash_is_the_sha256_of_the_component() {
+    let module = GuestModule::embedded().unwrap();
+    let hash = module.hash();
+    assert_eq!(hash.len(), 64, "{hash}");
+    assert!(hash
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    assert_eq!(
+        GuestModule::from_bytes(EMBEDDED_GUEST).unwrap().hash(),
+        hash
+    );
+    assert_eq!(runtime().module_hash().as_deref(), Some(hash));
+}
+
+#[test]
+fn bytes_that_are_not_a_component_are_refused_with_a_reason() {
+    let error = GuestModule::from_bytes(b"not wasm at all").unwrap_err();
+    assert!(matches!(error, GuestLoadError::Compile(_)), "{error}");
+    let missing = GuestModule::from_file(&PathBuf::from("/nonexistent/guest.wasm")).unwrap_err();
+    assert!(
+        missing.to_string().contains("/nonexistent/guest.wasm"),
+        "{missing}"
+    );
+}
+
+fn vectors() -> Vec<(String, Value)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/vectors exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            let case = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+                .unwrap_or_else(|e| panic!("{name}: invalid JSON: {e}"));
+            (name, case)
+        })
+        .collect()
+}
+
+/// A given entry is today's event or a stored older shape `{type, schemaVersion, data}`.
+fn given_event(value: &Value) -> Event {
+    if let (Some(t), Some(v), Some(data)) = (
+        value["type"].as_str(),
+        value["schemaVersion"].as_u64(),
+        value.get("data"),
+    ) {
+        return upcast(t, v as u32, data.clone()).expect("given event upcasts");
+    }
+    serde_json::from_value(value.clone()).expect("given event decodes")
+}
+
+fn envelopes(events: &[Event]) -> Vec<EventEnvelope> {
+    let start = Utc.with_ymd_and_hms(2026, 1, 1, 9, 0, 0).unwrap();
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, event)| EventEnvelope {
+            event_id: uuid::Uuid::from_u128(i as u128 + 1),
+            stream_id: "stream".into(),
+            version: i as u64 + 1,
+            position: i as u64 + 1,
+            event: event.clone(),
+            metadata: Metadata {
+                recorded_at: start + Duration::seconds(i as i64),
+                ..Metadata::default()
+            },
+        })
+        .collect()
+}
+
+#[test]
+fn every_vector_decides_inside_wasmtime_as_in_the_native_core() {
+    let cases = vectors();
+    assert!(
+        cases.len() >= 30,
+        "expected the shared vectors, found {}",
+        cases.len()
+    );
+    let mut wasm = runtime();
+    for (name, case) in &cases {
+        let ctx: Context = match case.get("context") {
+            Some(c) => serde_json::from_value(c.clone()).unwrap(),
+            None => default_context(),
+        };
+        let given: Vec<Event> = case["given"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(given_event)
+            .collect();
+        let command: Command = serde_json::from_value(case["when"].clone())
+            .unwrap_or_else(|e| panic!("{name}: command does not decode: {e}"));
+
+        let native_state = evolve_all(initial_state(), &given);
+        let state = wasm
+            .evolve(initial_state(), &given)
+            .unwrap_or_else(|e| panic!("{name}: evolve in the guest: {e}"));
+        assert_eq!(state, native_state, "{name}: evolved state");
+
+        let native = decide(&native_state, &command, &ctx);
+        let decided = wasm
+            .decide(&state, &command, &ctx)
+            .unwrap_or_else(|e| panic!("{name}: decide in the guest: {e}"));
+        assert_eq!(decided, native, "{name}: decision");
+        match (case.get("error"), &decided) {
+            (Some(code), Err(e)) => assert_eq!(e.code(), code.as_str().unwrap(), "{name}"),
+            (None, Ok(events)) => {
+                assert_eq!(
+                    serde_json::to_value(events).unwrap(),
+                    case["then"],
+                    "{name}: events"
+                )
+            }
+            (expected, got) => panic!("{name}: expected {expected:?}, got {got:?}"),
+        }
+
+        let history: Vec<Event> = given
+            .iter()
+            .chain(decided.iter().flatten())
+            .cloned()
+            .collect();
+        let log = envelopes(&history);
+        let view = wasm
+            .project(None, &log)
+            .unwrap_or_else(|e| panic!("{name}: project in the guest: {e}"));
+        assert_eq!(view, project_all(None, &log), "{name}: projected view");
+    }
+    // One healthy instance served every call.
+    assert_eq!(wasm.instantiations(), 1);
+    println!(
+        "guest vectors: {} cases agree with the native core",
+        cases.len()
+    );
+}
+
+#[test]
+fn projection_continues_from_a_prior_view() {
+    let events = vec![
+        given_event(
+            &serde_json::json!({"type": "OrderCreated", "orderId": "o-1",
+            "customerId": "c-1", "createdAt": "2026-01-01T10:00:00Z"}),
+        ),
+        given_event(&serde_json::json!({"type": "ItemAdded", "orderId": "o-1",
+            "productId": "p-1", "quantity": 2, "price": "0.10"})),
+        given_event(&serde_json::json!({"type": "ItemAdded", "orderId": "o-1",
+            "productId": "p-2", "quantity": 1, "price": "0.20"})),
+    ];
+    let log = envelopes(&events);
+    let mut wasm = runtime();
+    let first = wasm.project(None, &log[..1]).unwrap();
+    let rest = wasm.project(first, &log[1..]).unwrap();
+    assert_eq!(rest, project_all(None, &log));
+    assert_eq!(rest.unwrap().total.to_string(), "0.40");
+}
+
+#[test]
+fn a_fresh_instance_per_call_decides_the_same() {
+    let mut fresh = runtime().reuse_instances(false);
+    let ctx = default_context();
+    let create: Command = serde_json::from_value(serde_json::json!(
+        {"type": "CreateOrder", "orderId": "o-1", "customerId": "c-1"}))
+    .unwrap();
+    for _ in 0..3 {
+        let decided = fresh.decide(&initial_state(), &create, &ctx).unwrap();
+        assert_eq!(decided, decide(&initial_state(), &create, &ctx));
+    }
+    assert_eq!(fresh.instantiations(), 3);
+}

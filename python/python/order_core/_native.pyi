@@ -6,12 +6,32 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Dict, List, Optional, Union, final
 
+__all__ = [
+    "ConcurrencyError",
+    "DomainError",
+    "EventEnvelope",
+    "IdempotencyError",
+    "InvalidInput",
+    "Order",
+    "OrderError",
+    "OrderItem",
+    "OrderNotFound",
+    "OrderService",
+    "StoreError",
+    "__version__",
+    "decide",
+    "evolve",
+    "initial_state",
+    "project",
+    "upcast",
+]
+
 __version__: str
 
 # Plain JSON-shaped values as the pure functions take and return them.
-JsonDict = Dict[str, Any]
-Price = Union[Decimal, str, int, float]
-Quantity = Union[int, float, Decimal]
+_JsonDict = Dict[str, Any]
+_Price = Union[Decimal, str, int, float]
+_Quantity = Union[int, float, Decimal]
 
 class OrderError(Exception):
     """Base of every error raised by order_core."""
@@ -34,7 +54,7 @@ class OrderItem:
     def quantity(self) -> int: ...
     @property
     def price(self) -> Decimal: ...
-    def to_dict(self) -> JsonDict: ...
+    def to_dict(self) -> _JsonDict: ...
 
 @final
 class Order:
@@ -62,7 +82,7 @@ class Order:
     def version(self) -> int: ...
     @property
     def updated_at(self) -> datetime: ...
-    def to_dict(self) -> JsonDict: ...
+    def to_dict(self) -> _JsonDict: ...
 
 @final
 class EventEnvelope:
@@ -79,12 +99,12 @@ class EventEnvelope:
     @property
     def schema_version(self) -> int: ...
     @property
-    def data(self) -> JsonDict: ...
+    def data(self) -> _JsonDict: ...
     @property
-    def metadata(self) -> JsonDict: ...
+    def metadata(self) -> _JsonDict: ...
     @property
     def recorded_at(self) -> datetime: ...
-    def to_dict(self) -> JsonDict: ...
+    def to_dict(self) -> _JsonDict: ...
 
 @final
 class OrderService:
@@ -106,8 +126,8 @@ class OrderService:
         self,
         order_id: str,
         product_id: str,
-        quantity: Quantity,
-        price: Price,
+        quantity: _Quantity,
+        price: _Price,
         expected_version: Optional[int] = None,
         command_id: Optional[str] = None,
     ) -> int: ...
@@ -115,7 +135,7 @@ class OrderService:
         self,
         order_id: str,
         product_id: str,
-        quantity: Optional[Quantity] = None,
+        quantity: Optional[_Quantity] = None,
         expected_version: Optional[int] = None,
         command_id: Optional[str] = None,
     ) -> int: ...
@@ -157,8 +177,8 @@ class OrderService:
         traceback: Optional[TracebackType],
     ) -> bool: ...
 
-def initial_state() -> JsonDict: ...
-def decide(state: JsonDict, command: JsonDict, context: JsonDict) -> List[JsonDict]: ...
-def evolve(state: JsonDict, event: JsonDict) -> JsonDict: ...
-def project(view: Optional[JsonDict], envelope: JsonDict) -> Optional[JsonDict]: ...
-def upcast(event_type: str, schema_version: int, data: JsonDict) -> JsonDict: ...
+def initial_state() -> _JsonDict: ...
+def decide(state: _JsonDict, command: _JsonDict, context: _JsonDict) -> List[_JsonDict]: ...
+def evolve(state: _JsonDict, event: _JsonDict) -> _JsonDict: ...
+def project(view: Optional[_JsonDict], envelope: _JsonDict) -> Optional[_JsonDict]: ...
+def upcast(event_type: str, schema_version: int, data: _JsonDict) -> _JsonDict: ...

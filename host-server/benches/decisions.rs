@@ -1,0 +1,138 @@
+//! Per-decision cost inside wasmtime beside the native core, for the same inputs:
+//! decide(AddItem) on an order with 10 lines, and evolve of a 50-event stream.
+//! Prints ns/op for each runtime and the ratio. Run: scripts/bench-guest.sh
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use order_core::testing::default_context;
+use order_core::{
+    evolve_all, initial_state, AddItem, Command, DomainRuntime, Event, ItemAdded, Money,
+    NativeRuntime, OrderCreated,
+};
+use order_server::wasm::{GuestModule, WasmRuntime};
+
+const ORDER: &str = "o-bench";
+
+fn history(lines: usize) -> Vec<Event> {
+    let mut events = vec![Event::OrderCreated(OrderCreated {
+        order_id: ORDER.into(),
+        customer_id: "c-1".into(),
+        created_at: default_context().now,
+        created_by: Some("bench".into()),
+    })];
+    events.extend((0..lines).map(|i| {
+        Event::ItemAdded(ItemAdded {
+            order_id: ORDER.into(),
+            product_id: format!("p-{i}"),
+            quantity: 2,
+            price: Money::parse("29.99").expect("a valid price"),
+        })
+    }));
+    events
+}
+
+fn add_item() -> Command {
+    Command::AddItem(AddItem {
+        order_id: ORDER.into(),
+        product_id: "p-new".into(),
+        quantity: 3.into(),
+        price: "49.99".into(),
+    })
+}
+
+/// Mean ns per call of `op`, over as many calls as fit in `budget` after a warm-up.
+fn ns_per_op(budget: Duration, mut op: impl FnMut()) -> f64 {
+    for _ in 0..100 {
+        op();
+    }
+    let start = Instant::now();
+    let mut calls: u64 = 0;
+    while start.elapsed() < budget {
+        for _ in 0..50 {
+            op();
+        }
+        calls += 50;
+    }
+    start.elapsed().as_nanos() as f64 / calls as f64
+}
+
+fn row(name: &str, native: f64, wasm: f64) {
+    println!(
+        "{name:<44} {native:>12.0} {wasm:>12.0} {:>8.1}x",
+        wasm / native
+    );
+}
+
+fn main() {
+    let budget = Duration::from_millis(
+        std::env::var("BENCH_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1500),
+    );
+    let started = Instant::now();
+    let module = GuestModule::embedded().expect("the embedded guest loads");
+    println!(
+        "guest {} ({} bytes), compiled in {:.0} ms",
+        &module.hash()[..16],
+        order_server::wasm::EMBEDDED_GUEST.len(),
+        started.elapsed().as_secs_f64() * 1e3
+    );
+
+    let ctx = default_context();
+    let ten_lines = evolve_all(initial_state(), &history(10));
+    let command = add_item();
+    let stream = history(49);
+
+    let mut native = NativeRuntime;
+    let mut wasm = WasmRuntime::new(module.clone());
+    let mut fresh = WasmRuntime::new(module).reuse_instances(false);
+
+    // Same answer from every runtime before timing anything.
+    let expected = native.decide(&ten_lines, &command, &ctx).unwrap();
+    assert_eq!(wasm.decide(&ten_lines, &command, &ctx).unwrap(), expected);
+    assert_eq!(
+        wasm.evolve(initial_state(), &stream).unwrap(),
+        native.evolve(initial_state(), &stream).unwrap()
+    );
+
+    println!(
+        "{:<44} {:>12} {:>12} {:>9}",
+        "operation (ns/op)", "native", "wasmtime", "ratio"
+    );
+    let native_decide = ns_per_op(budget, || {
+        black_box(
+            native
+                .decide(black_box(&ten_lines), &command, &ctx)
+                .unwrap(),
+        )
+        .ok();
+    });
+    let wasm_decide = ns_per_op(budget, || {
+        black_box(wasm.decide(black_box(&ten_lines), &command, &ctx).unwrap()).ok();
+    });
+    row("decide AddItem, 10-line order", native_decide, wasm_decide);
+
+    let native_evolve = ns_per_op(budget, || {
+        black_box(native.evolve(initial_state(), black_box(&stream)).unwrap());
+    });
+    let wasm_evolve = ns_per_op(budget, || {
+        black_box(wasm.evolve(initial_state(), black_box(&stream)).unwrap());
+    });
+    row("evolve 50-event stream", native_evolve, wasm_evolve);
+
+    let fresh_decide = ns_per_op(budget, || {
+        black_box(fresh.decide(black_box(&ten_lines), &command, &ctx).unwrap()).ok();
+    });
+    row(
+        "decide AddItem, new instance per call",
+        native_decide,
+        fresh_decide,
+    );
+    println!(
+        "instances created: reused runtime {}, per-call runtime {}",
+        wasm.instantiations(),
+        fresh.instantiations()
+    );
+}

@@ -1,0 +1,49 @@
+// Small DOM helpers: build elements without innerHTML (no injection from event payloads)
+// and show an error beside the control that caused it.
+
+import { describeError } from './messages.js';
+
+export const $ = (selector) => document.querySelector(selector);
+
+/** `el('li', {class: 'x', onclick: fn}, 'text', child)`: attributes, listeners, children. */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else if (name === 'dataset') Object.assign(node.dataset, value);
+    else node.setAttribute(name, value === true ? '' : value);
+  }
+  node.append(...children.flat().filter((c) => c !== undefined && c !== null && c !== false));
+  return node;
+}
+
+function errorSlot(name) {
+  return document.querySelector(`[data-error-for="${name}"]`);
+}
+
+/** Shows "friendly text (code)" beside the control named `name`; the raw message as a tooltip. */
+export function showError(name, error) {
+  const slot = errorSlot(name);
+  const { text, code, detail } = describeError(error);
+  slot.replaceChildren(text, ' ', el('code', { class: 'code' }, code));
+  slot.title = detail;
+  slot.dataset.code = code;
+}
+
+export function clearError(name) {
+  const slot = errorSlot(name);
+  slot.replaceChildren();
+  slot.removeAttribute('title');
+  delete slot.dataset.code;
+}
+
+export function clearAllErrors() {
+  for (const slot of document.querySelectorAll('[data-error-for]')) clearError(slot.dataset.errorFor);
+}
+
+export function formatTime(timestamp) {
+  if (!timestamp) return '';
+  const date = new Date(timestamp);
+  return Number.isNaN(date.getTime()) ? String(timestamp) : date.toLocaleString();
+}

@@ -1,0 +1,227 @@
+// Wires the page: loads the wasm core, restores the offline state from IndexedDB, renders,
+// turns form submissions into commands and keeps syncing while online.
+
+import init, { OrderEngine } from '../pkg/order_wasm.js';
+import { Connectivity } from './connectivity.js';
+import { $, clearAllErrors, clearError, showError } from './dom.js';
+import { OfflineOrders } from './offline-orders.js';
+import { OfflineStorage } from './storage.js';
+import { customerOrders, renderKnownCustomers, renderOrderList } from './views/order-list.js';
+import { renderOrderDetail } from './views/order-detail.js';
+import { renderHistory } from './views/history.js';
+import { renderQueues, renderStatus } from './views/sync-panel.js';
+
+const POLL_MS = 2000;
+const PREFS = { customer: 'order-web-demo.customer', actor: 'order-web-demo.actor' };
+
+const ui = {
+  customer: localStorage.getItem(PREFS.customer) ?? '',
+  actor: localStorage.getItem(PREFS.actor) ?? '',
+  selectedId: null,
+  /** Version shown while time-travelling; null = follow the latest. */
+  travelVersion: null,
+};
+
+let orders;
+let connectivity;
+
+async function start() {
+  registerServiceWorker();
+  await init();
+  connectivity = new Connectivity();
+  orders = new OfflineOrders({ OrderEngine, storage: await OfflineStorage.open() });
+  orders.addEventListener('change', render);
+  connectivity.addEventListener('change', () => {
+    render();
+    syncSoon();
+  });
+  await orders.load();
+  bindControls();
+  $('#customer').value = ui.customer;
+  $('#actor').value = ui.actor;
+  render();
+  syncSoon();
+  setInterval(syncSoon, POLL_MS);
+  document.body.dataset.running = '0';
+  document.body.dataset.ready = 'true';
+}
+
+/** Syncs when the network may be used; failures show in the status bar, the queue stays. */
+function syncSoon() {
+  if (!connectivity.online) return;
+  orders.sync().catch((error) => console.warn('sync failed, will retry:', error.message));
+}
+
+function render() {
+  const engine = orders.engine;
+  const list = ui.customer ? customerOrders(engine, ui.customer) : [];
+  const latest = ui.selectedId ? engine.getOrder(ui.selectedId) : null;
+  if (!latest) {
+    ui.selectedId = null;
+    ui.travelVersion = null;
+  }
+  if (latest && ui.travelVersion !== null && ui.travelVersion >= latest.version) ui.travelVersion = null;
+  const shown = latest && ui.travelVersion !== null ? engine.getOrder(ui.selectedId, { version: ui.travelVersion }) : latest;
+
+  renderStatus({ connectivity, lastSync: orders.lastSync, pendingCount: orders.pending.length });
+  renderKnownCustomers(knownCustomers());
+  renderOrderList({
+    orders: list,
+    selectedId: ui.selectedId,
+    hasPending: (id) => orders.hasPendingFor(id),
+    onSelect: selectOrder,
+  });
+  renderOrderDetail({ view: shown, latestVersion: latest?.version ?? 0, onRemove: removeItem });
+  renderHistory({
+    events: latest ? engine.events(ui.selectedId) : [],
+    shownVersion: shown?.version ?? 0,
+    isConfirmed: (envelope) => orders.isConfirmed(envelope),
+  });
+  renderQueues({ pending: orders.pending, rejected: orders.rejected, onDismiss: (id) => orders.dismissRejected(id) });
+}
+
+function knownCustomers() {
+  const customers = new Set();
+  for (const envelope of orders.engine.allEvents()) {
+    if (envelope.type === 'OrderCreated') customers.add(envelope.data.customerId);
+  }
+  return [...customers].sort();
+}
+
+function selectOrder(orderId) {
+  ui.selectedId = orderId;
+  ui.travelVersion = null;
+  clearAllErrors();
+  render();
+}
+
+/**
+ * Decides `command` locally and queues it, then calls `onAccepted(result)`. A rejection
+ * shows beside the control named `errorSlot`; nothing is queued then.
+ */
+async function run(errorSlot, command, onAccepted = () => {}) {
+  clearError(errorSlot);
+  running += 1;
+  document.body.dataset.running = String(running);
+  try {
+    const result = await orders.submit(command, { actor: ui.actor });
+    onAccepted(result);
+    syncSoon();
+  } catch (error) {
+    showError(errorSlot, error);
+  } finally {
+    running -= 1;
+    document.body.dataset.running = String(running);
+  }
+}
+
+// Commands being decided and stored, as `data-running` on <body>: lets the browser tests
+// wait for a command's outcome instead of sleeping.
+let running = 0;
+
+async function removeItem(productId, quantity) {
+  await run('remove-item', { type: 'RemoveItem', orderId: ui.selectedId, productId, quantity });
+}
+
+/** Form text to a JS number for the core; text that is no number at all is an input error. */
+function quantityFrom(text) {
+  const quantity = Number(text);
+  if (text.trim() === '' || !Number.isFinite(quantity)) {
+    const error = new Error(`quantity must be a number, not “${text}”`);
+    error.code = 'invalid_input';
+    throw error;
+  }
+  return quantity;
+}
+
+function bindControls() {
+  $('#customer-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    ui.customer = $('#customer').value.trim();
+    localStorage.setItem(PREFS.customer, ui.customer);
+    ui.selectedId = null;
+    render();
+  });
+  $('#actor').addEventListener('change', () => {
+    ui.actor = $('#actor').value.trim();
+    localStorage.setItem(PREFS.actor, ui.actor);
+  });
+
+  $('#new-order').addEventListener('click', async () => {
+    // The order id is chosen here so that the queued command names the same order on the
+    // server as it does locally.
+    const orderId = crypto.randomUUID();
+    const customerId = ui.customer || $('#customer').value.trim();
+    await run('new-order', { type: 'CreateOrder', orderId, customerId }, (result) => {
+      if (customerId !== ui.customer) {
+        ui.customer = customerId;
+        localStorage.setItem(PREFS.customer, customerId);
+      }
+      selectOrder(result.orderId);
+      $('#product').focus();
+    });
+  });
+
+  $('#add-item-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    let quantity;
+    try {
+      quantity = quantityFrom($('#quantity').value);
+    } catch (error) {
+      showError('add-item', error);
+      return;
+    }
+    // The price goes to the core as the typed decimal text: exact, never a JS float.
+    const command = {
+      type: 'AddItem',
+      orderId: ui.selectedId,
+      productId: $('#product').value.trim(),
+      quantity,
+      price: $('#price').value.trim(),
+    };
+    await run('add-item', command, () => {
+      $('#add-item-form').reset();
+      $('#product').focus();
+    });
+  });
+
+  $('#place-order').addEventListener('click', () => run('place-order', { type: 'PlaceOrder', orderId: ui.selectedId }));
+
+  $('#cancel-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const reason = $('#cancel-reason').value.trim();
+    const command = { type: 'CancelOrder', orderId: ui.selectedId, ...(reason ? { reason } : {}) };
+    await run('cancel-order', command, () => $('#cancel-form').reset());
+  });
+
+  $('#time-travel').addEventListener('input', (event) => {
+    ui.travelVersion = Number(event.target.value);
+    render();
+  });
+  $('#back-to-latest').addEventListener('click', () => {
+    ui.travelVersion = null;
+    render();
+    $('#time-travel').focus();
+  });
+
+  $('#toggle-offline').addEventListener('click', () => connectivity.setManualOffline(!connectivity.manualOffline));
+  $('#sync-now').addEventListener('click', syncSoon);
+  $('#reset-local').addEventListener('click', async () => {
+    if (orders.pending.length && !window.confirm(`Discard ${orders.pending.length} change(s) not yet synced?`)) return;
+    await orders.reset();
+    syncSoon();
+  });
+}
+
+/** The app shell is cached by a service worker so that a reload works without a network. */
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register('sw.js').catch((error) => console.warn('no offline shell:', error.message));
+}
+
+start().catch((error) => {
+  const banner = $('#startup-error');
+  banner.textContent = `The app could not start: ${error.message}`;
+  banner.hidden = false;
+  console.error(error);
+});

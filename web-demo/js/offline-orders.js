@@ -1,0 +1,233 @@
+// The offline-first model of DESIGN.md ("Offline first, then sync"):
+//   local state = an OrderEngine rebuilt from the server's confirmed events
+//                 + the commands still waiting to sync, re-decided locally.
+// Every command is decided by the wasm core first (so it works offline) and queued with its
+// commandId. A sync posts the queue to the server, which re-decides each command against the
+// authoritative state; accepted ones leave the queue (their events come back through the
+// feed), rejected ones are kept, visibly, with their domain reason. Then the client pulls
+// the new events and rebases: commands are re-decided, never events merged.
+
+import { eventsAfter, postCommands, ServerUnavailable } from './api.js';
+
+export class OfflineOrders extends EventTarget {
+  /**
+   * @param {{OrderEngine: any, storage: import('./storage.js').OfflineStorage}} deps
+   */
+  constructor({ OrderEngine, storage }) {
+    super();
+    this.OrderEngine = OrderEngine;
+    this.storage = storage;
+    /** Server envelopes with positions 1..n (see `pull`). */
+    this.confirmed = [];
+    this.pending = [];
+    this.rejected = [];
+    this.engine = new OrderEngine();
+    this.syncing = null;
+    this.lastSync = { ok: null, at: null, error: null };
+  }
+
+  async load() {
+    const { confirmed, pending, rejected } = await this.storage.loadAll();
+    this.confirmed = confirmed;
+    this.pending = pending;
+    this.rejected = rejected;
+    const droppedLocally = this.rebuild();
+    await this.storage.applySync({
+      settled: droppedLocally.map((r) => r.commandId),
+      rejected: droppedLocally,
+    });
+    this.changed();
+  }
+
+  get lastConfirmedPosition() {
+    return this.confirmed.length; // gap-free from 1, so the count is the last position
+  }
+
+  /** Positions above this are local, not yet confirmed by the server. */
+  isConfirmed(envelope) {
+    return envelope.position <= this.lastConfirmedPosition;
+  }
+
+  hasPendingFor(orderId) {
+    return this.pending.some((entry) => entry.command.orderId === orderId);
+  }
+
+  /**
+   * Decides `command` (`{type, orderId, ...}`) locally and queues it for the server.
+   * Throws the core's Error (with `.code`) when the domain rejects it; nothing is queued then.
+   */
+  async submit(command, { actor } = {}) {
+    const entry = {
+      commandId: crypto.randomUUID(),
+      seq: this.nextSeq(),
+      command,
+      actor: actor || undefined,
+      queuedAt: new Date().toISOString(),
+    };
+    const result = this.engine.execute(executable(entry));
+    this.pending.push(entry);
+    try {
+      await this.storage.addPending(entry);
+    } finally {
+      this.changed();
+    }
+    return result;
+  }
+
+  /**
+   * Pushes the queue (when there is one) and pulls what other clients wrote. One sync at a
+   * time; callers share the running one. Throws `ServerUnavailable` when the server cannot
+   * be reached (the queue is kept).
+   */
+  sync() {
+    this.syncing ??= this.runSync().finally(() => {
+      this.syncing = null;
+    });
+    return this.syncing;
+  }
+
+  async runSync() {
+    try {
+      const outcomes = await this.push(this.pending.slice());
+      const events = await eventsAfter(this.lastConfirmedPosition);
+      await this.apply(outcomes, events);
+      this.lastSync = { ok: true, at: new Date(), error: null };
+    } catch (error) {
+      this.lastSync = { ok: false, at: new Date(), error };
+      this.changed();
+      throw error;
+    }
+    this.changed();
+  }
+
+  /** Posts the queue, one request per run of commands by the same actor (a header). */
+  async push(batch) {
+    const outcomes = new Map();
+    for (const run of runsByActor(batch)) {
+      const wire = run.map((entry) => ({ ...entry.command, commandId: entry.commandId }));
+      const answers = await postCommands(wire, run[0].actor);
+      for (const answer of answers) outcomes.set(answer.commandId, answer);
+    }
+    return outcomes;
+  }
+
+  /** Applies a sync's results in memory and in IndexedDB, then rebases the local state. */
+  async apply(outcomes, events) {
+    const fresh = this.contiguous(events);
+    const rejectedNow = [];
+    const settled = new Set();
+    for (const entry of this.pending) {
+      const outcome = outcomes.get(entry.commandId);
+      if (!outcome) continue; // queued while the request was in flight: next sync
+      settled.add(entry.commandId);
+      if (!outcome.accepted) {
+        rejectedNow.push(rejection(entry, outcome.error, 'server'));
+      }
+    }
+    this.confirmed.push(...fresh);
+    this.pending = this.pending.filter((entry) => !settled.has(entry.commandId));
+    this.rejected.push(...rejectedNow);
+    const rejectedOnRebase = fresh.length > 0 || settled.size > 0 ? this.rebuild() : [];
+    await this.storage.applySync({
+      events: fresh,
+      settled: [...settled, ...rejectedOnRebase.map((r) => r.commandId)],
+      rejected: [...rejectedNow, ...rejectedOnRebase],
+    });
+  }
+
+  /**
+   * `OrderEngine.fromEvents` needs positions 1..n without gaps. Pulling the whole global
+   * feed from position 0 gives exactly that (fine for a demo; a real client would pull only
+   * its customers' streams and keep a per-stream engine). Anything that does not continue
+   * the log is ignored, and the next poll asks again from the last known position.
+   */
+  contiguous(events) {
+    const fresh = [];
+    let expected = this.lastConfirmedPosition + 1;
+    for (const event of events) {
+      if (event.position < expected) continue; // already known
+      if (event.position !== expected) break;
+      fresh.push(event);
+      expected += 1;
+    }
+    return fresh;
+  }
+
+  /**
+   * Rebuilds the local engine: confirmed log + the queue re-decided in order. A queued
+   * command the domain now refuses leaves the queue for the rejected list (it would fail on
+   * the server too). Returns those rejections; the caller persists them.
+   */
+  rebuild() {
+    const engine = this.OrderEngine.fromEvents(this.confirmed);
+    const kept = [];
+    const rejectedNow = [];
+    for (const entry of this.pending) {
+      try {
+        engine.execute(executable(entry));
+        kept.push(entry);
+      } catch (error) {
+        rejectedNow.push(rejection(entry, { code: error.code, message: error.message }, 'rebase'));
+      }
+    }
+    this.engine.free?.();
+    this.engine = engine;
+    this.pending = kept;
+    this.rejected.push(...rejectedNow);
+    return rejectedNow;
+  }
+
+  async dismissRejected(commandId) {
+    this.rejected = this.rejected.filter((r) => r.commandId !== commandId);
+    await this.storage.dismissRejected(commandId);
+    this.changed();
+  }
+
+  /** Forgets everything local (queue included) and starts again from the server's log. */
+  async reset() {
+    await this.storage.clear();
+    this.confirmed = [];
+    this.pending = [];
+    this.rejected = [];
+    this.rebuild();
+    this.changed();
+  }
+
+  nextSeq() {
+    const seqs = [...this.pending, ...this.rejected].map((e) => e.seq);
+    return seqs.length ? Math.max(...seqs) + 1 : 1;
+  }
+
+  changed() {
+    this.dispatchEvent(new Event('change'));
+  }
+}
+
+export { ServerUnavailable };
+
+/** The queue entry as `OrderEngine.execute` takes it: tagged command + options. */
+function executable(entry) {
+  return { ...entry.command, commandId: entry.commandId, actor: entry.actor };
+}
+
+function rejection(entry, error, source) {
+  return {
+    commandId: entry.commandId,
+    seq: entry.seq,
+    command: entry.command,
+    actor: entry.actor,
+    error: { code: error?.code ?? 'unknown', message: error?.message ?? '' },
+    source,
+    rejectedAt: new Date().toISOString(),
+  };
+}
+
+function runsByActor(batch) {
+  const runs = [];
+  for (const entry of batch) {
+    const last = runs[runs.length - 1];
+    if (last && last[0].actor === entry.actor) last.push(entry);
+    else runs.push([entry]);
+  }
+  return runs;
+}

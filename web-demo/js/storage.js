@@ -1,0 +1,96 @@
+// Persistence of the offline state in IndexedDB: the server's confirmed event log, the
+// queue of commands waiting to sync and the commands the domain rejected. A few promise
+// helpers over the raw API keep the page free of any dependency.
+
+const DB_NAME = 'order-web-demo';
+const DB_VERSION = 1;
+
+/** Object stores and their keys. */
+const STORES = {
+  confirmed: { keyPath: 'position' }, // server envelopes, gap-free from position 1
+  pending: { keyPath: 'commandId' }, // {commandId, seq, command, actor, queuedAt}
+  rejected: { keyPath: 'commandId' }, // {commandId, seq, command, actor, error, source, rejectedAt}
+};
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function transactionDone(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
+  });
+}
+
+export class OfflineStorage {
+  /** @param {IDBDatabase} db */
+  constructor(db) {
+    this.db = db;
+  }
+
+  static async open() {
+    const opening = indexedDB.open(DB_NAME, DB_VERSION);
+    opening.onupgradeneeded = () => {
+      const db = opening.result;
+      for (const [name, options] of Object.entries(STORES)) {
+        if (!db.objectStoreNames.contains(name)) db.createObjectStore(name, options);
+      }
+    };
+    return new OfflineStorage(await request(opening));
+  }
+
+  /** Everything persisted, in log / queue order. */
+  async loadAll() {
+    const tx = this.db.transaction(Object.keys(STORES), 'readonly');
+    const [confirmed, pending, rejected] = await Promise.all([
+      request(tx.objectStore('confirmed').getAll()), // keys are positions: already in order
+      request(tx.objectStore('pending').getAll()),
+      request(tx.objectStore('rejected').getAll()),
+    ]);
+    const bySeq = (a, b) => a.seq - b.seq;
+    return { confirmed, pending: pending.sort(bySeq), rejected: rejected.sort(bySeq) };
+  }
+
+  async addPending(entry) {
+    await this.write(['pending'], (tx) => tx.objectStore('pending').put(entry));
+  }
+
+  /**
+   * One atomic step of a sync: new confirmed events appended, settled commands removed from
+   * the queue, rejected ones recorded. Atomic so a reload never sees a command both gone
+   * from the queue and missing from the log.
+   */
+  async applySync({ events = [], settled = [], rejected = [] }) {
+    await this.write(['confirmed', 'pending', 'rejected'], (tx) => {
+      const confirmed = tx.objectStore('confirmed');
+      for (const event of events) confirmed.put(event);
+      const pending = tx.objectStore('pending');
+      for (const commandId of settled) pending.delete(commandId);
+      const rejectedStore = tx.objectStore('rejected');
+      for (const entry of rejected) rejectedStore.put(entry);
+    });
+  }
+
+  async dismissRejected(commandId) {
+    await this.write(['rejected'], (tx) => tx.objectStore('rejected').delete(commandId));
+  }
+
+  /** Drops everything (the "reset local data" button). */
+  async clear() {
+    await this.write(Object.keys(STORES), (tx) => {
+      for (const name of Object.keys(STORES)) tx.objectStore(name).clear();
+    });
+  }
+
+  async write(storeNames, fill) {
+    const tx = this.db.transaction(storeNames, 'readwrite');
+    const done = transactionDone(tx);
+    fill(tx);
+    await done;
+  }
+}

@@ -1,0 +1,93 @@
+// Offline first: commands decided with the network off survive a reload (IndexedDB, and the
+// service worker's cached app shell) and reach the server when the page is back online.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  addItem, api, chooseCustomer, clickCommand, createOrder, expectPending, expectText,
+  launchBrowser, openApp, screenshot, startServer, waitOfflineShell, waitReady,
+} from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('edits made with the network off survive a reload and sync when back online', async () => {
+  const { context, page, pageErrors } = await openApp(browser, server.url);
+  await waitOfflineShell(page);
+  await chooseCustomer(page, 'bob');
+  const orderId = await createOrder(page);
+  await expectPending(page, 0); // synced: the server has the order
+  assert.equal((await api(server.url, `/orders/${orderId}`)).status, 200);
+
+  // A real loss of network: no request can leave the browser, navigator.onLine is false.
+  await context.setOffline(true);
+  await expectText(page, '#connection', 'Offline');
+  await addItem(page, { product: 'widget', quantity: 2, price: '29.99' });
+  await addItem(page, { product: 'gadget', quantity: 1, price: '49.99' });
+  await clickCommand(page, 'Place order');
+  await expectText(page, '#order-status', 'placed');
+  await expectText(page, '#order-total', '109.97');
+  await expectPending(page, 3);
+  assert.equal(await page.locator('#event-rows .badge.pending').count(), 3, 'the audit trail marks unsynced events');
+
+  // Reload while still offline: the page comes from the service worker's cache and the
+  // state from IndexedDB.
+  await page.reload();
+  await waitReady(page);
+  await expectText(page, '#connection', 'Offline');
+  await expectPending(page, 3);
+  await page.locator(`#order-list [data-order-id="${orderId}"]`).click();
+  await expectText(page, '#order-total', '109.97');
+  await expectText(page, '#order-status', 'placed');
+  await screenshot(page, 'offline-after-reload');
+  const meanwhile = await api(server.url, `/orders/${orderId}`);
+  assert.equal(meanwhile.body.status, 'draft', 'nothing reached the server while offline');
+  assert.deepEqual(meanwhile.body.items, []);
+
+  await context.setOffline(false);
+  await expectText(page, '#connection', 'Online');
+  await expectPending(page, 0);
+  const synced = await api(server.url, `/orders/${orderId}`);
+  assert.equal(synced.body.status, 'placed');
+  assert.equal(synced.body.total, '109.97');
+  assert.equal(synced.body.version, 4);
+  await expectText(page, '#order-version', '4');
+  assert.equal(await page.locator('#event-rows .badge.pending').count(), 0);
+  await screenshot(page, 'offline-synced');
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test('the "Go offline" switch queues commands, even a new order, and syncs them on "Go online"', async () => {
+  const { context, page, pageErrors } = await openApp(browser, server.url);
+  await chooseCustomer(page, 'bea');
+  await page.getByRole('button', { name: 'Go offline' }).click();
+  await expectText(page, '#connection', 'Offline (simulated)');
+  const orderId = await createOrder(page);
+  await addItem(page, { product: 'gizmo', quantity: 3, price: '0.10' });
+  await expectText(page, '#order-total', '0.30');
+  await expectPending(page, 2);
+
+  await page.reload(); // the switch and the queue both persist
+  await waitReady(page);
+  await expectText(page, '#connection', 'Offline (simulated)');
+  await expectPending(page, 2);
+  assert.equal((await api(server.url, `/orders/${orderId}`)).status, 404, 'the server has not heard of it yet');
+
+  await page.getByRole('button', { name: 'Go online' }).click();
+  await expectPending(page, 0);
+  const { status, body } = await api(server.url, `/orders/${orderId}`);
+  assert.equal(status, 200);
+  assert.equal(body.customerId, 'bea');
+  assert.equal(body.total, '0.30');
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});

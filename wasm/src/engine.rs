@@ -1,0 +1,264 @@
+//! `OrderEngine`: the core's command engine over an in-memory store, with the browser's
+//! clock and ids. Its log can be exported and restored, keeping positions and applied
+//! command ids, so a command retried after a reload is still idempotent.
+
+use order_core::{Command, CommandOptions, Engine, EventEnvelope, EventStore, MemoryStore};
+use serde_json::{Map, Value};
+use wasm_bindgen::prelude::*;
+
+use crate::convert::{from_js, from_json, to_js};
+use crate::environment::{new_order_id, BrowserEnv};
+use crate::error;
+use crate::inputs;
+use crate::typescript::{GetOrderOptionsArg, ListOrdersOptionsArg};
+
+#[wasm_bindgen]
+pub struct OrderEngine {
+    engine: Engine<MemoryStore, BrowserEnv>,
+}
+
+impl Default for OrderEngine {
+    fn default() -> Self {
+        OrderEngine::new()
+    }
+}
+
+#[wasm_bindgen]
+impl OrderEngine {
+    /// An empty engine.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> OrderEngine {
+        OrderEngine {
+            engine: Engine::new(MemoryStore::new(), BrowserEnv::default()),
+        }
+    }
+
+    /// Restores an engine from `exportEvents()` output (older `schemaVersion`s are upcast).
+    /// Positions must be 1..n and each stream's versions gap-free, else `invalid_input`.
+    #[wasm_bindgen(js_name = fromEvents)]
+    pub fn from_events(
+        #[wasm_bindgen(unchecked_param_type = "ReadonlyArray<EventEnvelope | StoredEvent>")]
+        events: JsValue,
+    ) -> Result<OrderEngine, JsValue> {
+        let events: Vec<EventEnvelope> = from_js(events, "fromEvents")?;
+        let store = MemoryStore::from_events(events)
+            .map_err(|e| error::engine(order_core::EngineError::from(e)))?;
+        Ok(OrderEngine {
+            engine: Engine::new(store, BrowserEnv::default()),
+        })
+    }
+
+    /// Creates an order; `orderId` defaults to a fresh UUID v7.
+    #[wasm_bindgen(js_name = createOrder, unchecked_return_type = "CommandResult")]
+    pub fn create_order(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "CreateOrderInput")] input: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let (mut fields, options) = command_input(input, "createOrder")?;
+        if fields.get("orderId").is_none_or(Value::is_null) {
+            let order_id = match self.order_id_for_retry(&options)? {
+                Some(id) => id,
+                None => new_order_id(),
+            };
+            fields.insert("orderId".into(), Value::String(order_id));
+        }
+        self.run(tagged(fields, "CreateOrder", "createOrder")?, options)
+    }
+
+    #[wasm_bindgen(js_name = addItem, unchecked_return_type = "CommandResult")]
+    pub fn add_item(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "AddItemInput")] input: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.run_input(input, "AddItem", "addItem")
+    }
+
+    /// Removes `quantity` units of a product, or the whole line when `quantity` is absent.
+    #[wasm_bindgen(js_name = removeItem, unchecked_return_type = "CommandResult")]
+    pub fn remove_item(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "RemoveItemInput")] input: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.run_input(input, "RemoveItem", "removeItem")
+    }
+
+    #[wasm_bindgen(js_name = placeOrder, unchecked_return_type = "CommandResult")]
+    pub fn place_order(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "PlaceOrderInput")] input: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.run_input(input, "PlaceOrder", "placeOrder")
+    }
+
+    #[wasm_bindgen(js_name = cancelOrder, unchecked_return_type = "CommandResult")]
+    pub fn cancel_order(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "CancelOrderInput")] input: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        self.run_input(input, "CancelOrder", "cancelOrder")
+    }
+
+    /// Any command in its tagged JSON form (`{type: "AddItem", ...}`) plus the options;
+    /// what an offline queue stores and replays.
+    #[wasm_bindgen(unchecked_return_type = "CommandResult")]
+    pub fn execute(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "CommandWithOptions")] command: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let (fields, options) = command_input(command, "execute")?;
+        self.run(from_fields(fields, "execute")?, options)
+    }
+
+    /// The read model of an order, or as it was at a stream version or a moment
+    /// (`recordedAt <= at`); `null` when the order does not exist (at that point).
+    #[wasm_bindgen(js_name = getOrder, unchecked_return_type = "OrderView | null")]
+    pub fn get_order(
+        &mut self,
+        #[wasm_bindgen(js_name = orderId, unchecked_param_type = "string")] order_id: JsValue,
+        options: Option<GetOrderOptionsArg>,
+    ) -> Result<JsValue, JsValue> {
+        let order_id = inputs::string_arg(order_id, "getOrder: orderId")?;
+        let as_of = inputs::as_of(options.map(JsValue::from))?;
+        let view = self
+            .engine
+            .get_order(&order_id, as_of)
+            .map_err(error::engine)?;
+        to_js(&view)
+    }
+
+    /// A customer's orders, oldest first, one page at a time (`nextCursor` feeds `after`).
+    #[wasm_bindgen(js_name = listOrders, unchecked_return_type = "OrderPage")]
+    pub fn list_orders(
+        &self,
+        #[wasm_bindgen(js_name = customerId, unchecked_param_type = "string")] customer_id: JsValue,
+        options: Option<ListOrdersOptionsArg>,
+    ) -> Result<JsValue, JsValue> {
+        let customer_id = inputs::string_arg(customer_id, "listOrders: customerId")?;
+        let (after, limit) = inputs::list_options(options.map(JsValue::from))?;
+        let page = self
+            .engine
+            .list_orders(&customer_id, after.as_deref(), limit)
+            .map_err(error::engine)?;
+        to_js(&page)
+    }
+
+    /// One order's events, oldest first (empty for an unknown order).
+    #[wasm_bindgen(unchecked_return_type = "EventEnvelope[]")]
+    pub fn events(
+        &self,
+        #[wasm_bindgen(js_name = orderId, unchecked_param_type = "string")] order_id: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let order_id = inputs::string_arg(order_id, "events: orderId")?;
+        let events = self.engine.events(&order_id).map_err(error::engine)?;
+        to_js(&events)
+    }
+
+    /// Events of every order with position > `afterPosition` (default 0), in commit order.
+    #[wasm_bindgen(js_name = allEvents, unchecked_return_type = "EventEnvelope[]")]
+    pub fn all_events(
+        &self,
+        #[wasm_bindgen(js_name = afterPosition)] after_position: Option<f64>,
+        limit: Option<f64>,
+    ) -> Result<JsValue, JsValue> {
+        let after = whole_number(after_position, "allEvents: afterPosition")?.unwrap_or(0);
+        let limit = match whole_number(limit, "allEvents: limit")? {
+            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+            None => usize::MAX,
+        };
+        let events = self
+            .engine
+            .all_events(after, limit)
+            .map_err(error::engine)?;
+        to_js(&events)
+    }
+
+    /// The whole log, for saving offline and `OrderEngine.fromEvents` later.
+    #[wasm_bindgen(js_name = exportEvents, unchecked_return_type = "EventEnvelope[]")]
+    pub fn export_events(&self) -> Result<JsValue, JsValue> {
+        to_js(self.engine.store().events())
+    }
+
+    /// Position of the last event (0 when empty).
+    #[wasm_bindgen(getter, js_name = lastPosition)]
+    pub fn last_position(&self) -> f64 {
+        // Positions count events held in memory: far below 2^53, so exact as a JS number.
+        self.engine.store().events().len() as f64
+    }
+}
+
+impl OrderEngine {
+    fn run_input(
+        &mut self,
+        input: JsValue,
+        command_type: &str,
+        what: &str,
+    ) -> Result<JsValue, JsValue> {
+        let (fields, options) = command_input(input, what)?;
+        self.run(tagged(fields, command_type, what)?, options)
+    }
+
+    fn run(&mut self, command: Command, options: CommandOptions) -> Result<JsValue, JsValue> {
+        let outcome = self
+            .engine
+            .handle(command, options)
+            .map_err(error::engine)?;
+        to_js(&outcome)
+    }
+
+    /// A create retried with the same `commandId` but no `orderId` must address the order
+    /// the first attempt created, not a fresh id (which would look like a different command).
+    fn order_id_for_retry(&self, options: &CommandOptions) -> Result<Option<String>, JsValue> {
+        let Some(command_id) = &options.command_id else {
+            return Ok(None);
+        };
+        let record = self
+            .engine
+            .store()
+            .command_record(command_id)
+            .map_err(|e| error::engine(e.into()))?;
+        Ok(record.map(|r| r.order_id))
+    }
+}
+
+/// A command method's argument: one plain object holding the command's fields and the
+/// options (`commandId`, `expectedVersion`, ...), decoded once.
+fn command_input(
+    input: JsValue,
+    what: &str,
+) -> Result<(Map<String, Value>, CommandOptions), JsValue> {
+    let Value::Object(fields) = from_js(input, what)? else {
+        return Err(error::invalid_input(&format!("{what}: expected an object")));
+    };
+    let options = from_json(Value::Object(fields.clone()), what)?;
+    Ok((fields, options))
+}
+
+/// The command of a typed method (`addItem` is `{type: "AddItem", ...}`). Decoding every
+/// command through the core's one tagged `Command` keeps a single decoder in the module.
+fn tagged(
+    mut fields: Map<String, Value>,
+    command_type: &str,
+    what: &str,
+) -> Result<Command, JsValue> {
+    fields.insert("type".into(), Value::String(command_type.into()));
+    from_fields(fields, what)
+}
+
+fn from_fields(fields: Map<String, Value>, what: &str) -> Result<Command, JsValue> {
+    from_json(Value::Object(fields), what)
+}
+
+/// A non-negative whole JS number (positions, limits), else `invalid_input`.
+fn whole_number(value: Option<f64>, what: &str) -> Result<Option<u64>, JsValue> {
+    match value {
+        None => Ok(None),
+        Some(v)
+            if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_991.0 =>
+        {
+            Ok(Some(v as u64))
+        }
+        Some(v) => Err(error::invalid_input(&format!(
+            "{what} must be a non-negative whole number, got {v}"
+        ))),
+    }
+}

@@ -1,0 +1,199 @@
+"""Order-lifecycle benchmark: order_core on SQLite beside the `eventsourcing` library.
+
+Per order: create, add 2 items, place -- four commands, each loading the order, deciding and
+appending in its own transaction, on an SQLite file in WAL mode at the same `synchronous`
+setting for both. Prints commands/s for each and the ratio. Figures, not assertions.
+
+    python bench/bench_lifecycle.py [--orders N] [--synchronous normal|full|both]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Tuple
+from uuid import UUID
+
+from eventsourcing import sqlite as es_sqlite
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+import order_core
+
+COMMANDS_PER_ORDER = 4
+SEED_TOTAL = Decimal("109.97")
+
+
+# --- eventsourcing: an equivalent Order aggregate -------------------------------------------
+
+
+class Order(Aggregate):
+    """The same rules the core applies on this path: draft-only changes, positive integer
+    quantities, non-negative prices with at most two decimals, no empty place."""
+
+    @event("Created")
+    def __init__(self, customer_id: str) -> None:
+        self.customer_id = customer_id
+        self.status = "draft"
+        self.items: Dict[str, Tuple[int, str]] = {}
+        self.total = "0.00"
+
+    def add_item(self, product_id: str, quantity: int, price: str) -> None:
+        if self.status != "draft":
+            raise ValueError("order_not_draft")
+        if quantity <= 0:
+            raise ValueError("invalid_quantity")
+        amount = Decimal(price)
+        exponent = amount.as_tuple().exponent
+        if amount < 0 or not isinstance(exponent, int) or exponent < -2:
+            raise ValueError("invalid_price")
+        self._item_added(product_id, quantity, price)
+
+    @event("ItemAdded")
+    def _item_added(self, product_id: str, quantity: int, price: str) -> None:
+        held, _ = self.items.get(product_id, (0, price))
+        self.items[product_id] = (held + quantity, price)
+        self.total = str(Decimal(self.total) + Decimal(price) * quantity)
+
+    def place(self) -> None:
+        if not self.items:
+            raise ValueError("empty_order")
+        if self.status == "draft":
+            self._placed(self.total)
+
+    @event("Placed")
+    def _placed(self, total: str) -> None:
+        self.status = "placed"
+
+
+class Orders(Application):
+    def create_order(self, customer_id: str) -> UUID:
+        order = Order(customer_id)
+        self.save(order)
+        return order.id
+
+    def add_item(self, order_id: UUID, product_id: str, quantity: int, price: str) -> None:
+        order: Order = self.repository.get(order_id)
+        order.add_item(product_id, quantity, price)
+        self.save(order)
+
+    def place_order(self, order_id: UUID) -> None:
+        order: Order = self.repository.get(order_id)
+        order.place()
+        self.save(order)
+
+    def total(self, order_id: UUID) -> Decimal:
+        order: Order = self.repository.get(order_id)
+        return Decimal(order.total)
+
+
+_original_create_connection = es_sqlite.SQLiteConnectionPool._create_connection
+
+
+def _create_connection_with_synchronous(self: Any) -> Any:
+    # eventsourcing opens its SQLite connections in WAL mode but has no `synchronous`
+    # setting; apply the same PRAGMA as order_core to every connection it creates.
+    connection = _original_create_connection(self)
+    connection._sqlite_conn.execute(f"PRAGMA synchronous={_SYNCHRONOUS[0]}")
+    return connection
+
+
+_SYNCHRONOUS = ["FULL"]
+es_sqlite.SQLiteConnectionPool._create_connection = _create_connection_with_synchronous
+
+
+def build_eventsourcing_app(db_path: Path, synchronous: str) -> Orders:
+    _SYNCHRONOUS[0] = synchronous.upper()
+    return Orders(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(db_path)})
+
+
+def run_eventsourcing(db_path: Path, synchronous: str, orders: int) -> Tuple[float, Decimal]:
+    app = build_eventsourcing_app(db_path, synchronous)
+    start = time.perf_counter()
+    order_id = None
+    for _ in range(orders):
+        order_id = app.create_order("customer-123")
+        app.add_item(order_id, "product-456", 2, "29.99")
+        app.add_item(order_id, "product-789", 1, "49.99")
+        app.place_order(order_id)
+    elapsed = time.perf_counter() - start
+    total = app.total(order_id)
+    app.close()
+    return elapsed, total
+
+
+# --- order_core ----------------------------------------------------------------------------
+
+def run_order_core(db_path: Path, synchronous: str, orders: int) -> Tuple[float, Decimal]:
+    service = order_core.OrderService(db_path, synchronous=synchronous)
+    start = time.perf_counter()
+    order_id = ""
+    for _ in range(orders):
+        order_id = service.create_order("customer-123")
+        service.add_item(order_id, "product-456", 2, "29.99")
+        service.add_item(order_id, "product-789", 1, "49.99")
+        service.place_order(order_id)
+    elapsed = time.perf_counter() - start
+    total = service.get_order(order_id).total
+    service.close()
+    return elapsed, total
+
+
+def journal_mode(db_path: Path) -> str:
+    with sqlite3.connect(db_path) as db:
+        return str(db.execute("PRAGMA journal_mode").fetchone()[0])
+
+
+def measure(
+    name: str,
+    run: Callable[[Path, str, int], Tuple[float, Decimal]],
+    workdir: Path,
+    synchronous: str,
+    orders: int,
+) -> float:
+    db_path = workdir / f"{name}-{synchronous}.db"
+    elapsed, total = run(db_path, synchronous, orders)
+    # A benchmark of wrong results is worthless: check the last order and the file mode.
+    if total != SEED_TOTAL:
+        raise SystemExit(f"{name}: last order totals {total}, expected {SEED_TOTAL}")
+    if journal_mode(db_path) != "wal":
+        raise SystemExit(f"{name}: {db_path} is not in WAL mode")
+    rate = orders * COMMANDS_PER_ORDER / elapsed
+    print(
+        f"  {name:<14} {orders * COMMANDS_PER_ORDER:>7} commands in {elapsed:7.2f} s"
+        f" = {rate:>9,.0f} commands/s"
+    )
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=int(os.environ.get("N", "5000")))
+    parser.add_argument("--synchronous", choices=["normal", "full", "both"], default="both")
+    parser.add_argument("--dir", type=Path, default=None, help="where to put the .db files")
+    args = parser.parse_args()
+    modes: List[str] = ["normal", "full"] if args.synchronous == "both" else [args.synchronous]
+
+    from importlib.metadata import version
+
+    print(
+        f"order lifecycle, N={args.orders} orders x {COMMANDS_PER_ORDER} commands, "
+        f"SQLite WAL; order_core {order_core.__version__}, "
+        f"eventsourcing {version('eventsourcing')}, SQLite {sqlite3.sqlite_version} (Python's)"
+    )
+    with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
+        workdir = Path(tmp)
+        for mode in modes:
+            print(f"synchronous={mode.upper()}")
+            ours = measure("order_core", run_order_core, workdir, mode, args.orders)
+            theirs = measure("eventsourcing", run_eventsourcing, workdir, mode, args.orders)
+            print(f"  ratio          {ours / theirs:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,7 @@
 //! A deliberately bad guest (order-guest built with `chaos`): a call that loops, hoards
 //! memory or traps fails alone with a RuntimeError, and the same runtime goes on serving.
 
+use std::sync::Mutex;
 use std::time::Instant;
 
 use order_core::testing::default_context;
@@ -8,9 +9,19 @@ use order_core::{initial_state, AddItem, Command, CreateOrder, DomainRuntime, Or
 use order_server::wasm::testing::{build_chaos_guest, CHAOS_ALLOC, CHAOS_LOOP, CHAOS_TRAP};
 use order_server::wasm::{imports_of, GuestModule, SandboxLimits, WasmRuntime};
 
+/// The chaos guest, built and compiled once for all tests of this file.
+fn chaos_module() -> GuestModule {
+    static MODULE: Mutex<Option<GuestModule>> = Mutex::new(None);
+    let mut module = MODULE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    module
+        .get_or_insert_with(|| {
+            GuestModule::from_file(&build_chaos_guest()).expect("the chaos guest loads")
+        })
+        .clone()
+}
+
 fn chaos_runtime() -> WasmRuntime {
-    let path = build_chaos_guest();
-    WasmRuntime::new(GuestModule::from_file(&path).expect("the chaos guest loads"))
+    WasmRuntime::new(chaos_module())
 }
 
 fn created(runtime: &mut WasmRuntime) -> OrderState {
@@ -79,8 +90,9 @@ fn a_trap_is_a_runtime_error() {
 fn the_chaos_guest_is_a_distinct_module_that_also_imports_nothing() {
     let bytes = std::fs::read(build_chaos_guest()).unwrap();
     assert_eq!(imports_of(&bytes).unwrap(), Vec::<String>::new());
-    let chaos = GuestModule::from_bytes(&bytes).unwrap();
-    assert_ne!(chaos.hash(), GuestModule::embedded().unwrap().hash());
+    let embedded = order_server::wasm::EMBEDDED_GUEST;
+    assert_ne!(bytes, embedded, "the chaos feature must change the guest");
+    assert_ne!(chaos_module().hash(), GuestModule::embedded().unwrap().hash());
 }
 
 #[test]
@@ -91,8 +103,7 @@ fn smaller_limits_are_enforced_too() {
         fuel_per_input_byte: 0,
         ..SandboxLimits::default()
     };
-    let module = GuestModule::from_file(&build_chaos_guest()).unwrap();
-    let mut runtime = WasmRuntime::with_limits(module, limits);
+    let mut runtime = WasmRuntime::with_limits(chaos_module(), limits);
     let state = created(&mut runtime);
     let error = runtime
         .decide(&state, &add(CHAOS_ALLOC), &default_context())

@@ -137,6 +137,15 @@ impl Server {
         reply(request.send_json(body))
     }
 
+    /// A POST that may fail at the transport level (the server is being killed).
+    pub fn try_post(&self, path: &str, body: Value) -> Option<Reply> {
+        self.agent
+            .post(self.url(path))
+            .send_json(body)
+            .ok()
+            .map(|response| reply(Ok(response)))
+    }
+
     /// A POST with a raw body (malformed JSON, huge payloads).
     pub fn post_raw(&self, path: &str, body: &[u8]) -> Reply {
         reply(
@@ -193,13 +202,18 @@ impl Server {
     }
 
     /// SIGTERM, then waits for the exit.
-    pub fn terminate(mut self) -> ExitStatus {
-        let mut child = self.child.take().expect("running");
+    pub fn terminate(self) -> ExitStatus {
         let status = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
+            .args(["-TERM", &self.pid().to_string()])
             .status()
             .expect("kill -TERM");
         assert!(status.success());
+        self.terminate_wait()
+    }
+
+    /// Waits (bounded) for a server that was sent SIGTERM to exit.
+    pub fn terminate_wait(mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = child.try_wait().expect("wait") {

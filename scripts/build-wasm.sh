@@ -69,6 +69,10 @@ else
 fi
 cp "$module" "$work/node/order_wasm_bg.wasm"
 
+# wasm-bindgen declares the raw wasm exports (`InitOutput`, `*_bg.wasm.d.ts`) with `any`
+# for JS values; `unknown` is exact for them and keeps `any` out of the declarations.
+sed -i -E 's/\b([a-z]): any\b/\1: unknown/g' "$work"/web/*.d.ts "$work"/node/*.d.ts
+
 for target in web node; do
   rm -rf "wasm/pkg-$target"
   mv "$work/$target" "wasm/pkg-$target"

@@ -79,3 +79,17 @@ pub(crate) fn engine(error: EngineError) -> JsValue {
         EngineError::Runtime(_) => make(name::RUNTIME, error.code(), &message, None),
     }
 }
+
+/// Every code an error thrown by this package can carry.
+pub(crate) fn is_known_code(code: &str) -> bool {
+    DomainError::CODES.contains(&code)
+        || [
+            "concurrency_conflict",
+            "idempotency_key_reused",
+            INVALID_INPUT,
+            "store_error",
+            "corrupt_store",
+            "runtime_error",
+        ]
+        .contains(&code)
+}

@@ -4,6 +4,7 @@
 
 use order_core::{Command, Context, Event, EventEnvelope, OrderState, OrderView};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::convert::{from_js, from_js_tagged, to_js};
 use crate::error;
@@ -88,4 +89,15 @@ struct StoredPayload {
     event_type: String,
     schema_version: u32,
     data: serde_json::Value,
+}
+
+/// Whether a caught value is an error thrown by this package (a real `Error` with one of
+/// its codes); in TypeScript, narrows `unknown` to `OrderError`.
+#[wasm_bindgen(js_name = isOrderError, unchecked_return_type = "error is OrderError")]
+pub fn is_order_error(#[wasm_bindgen(unchecked_param_type = "unknown")] error: JsValue) -> bool {
+    error.is_instance_of::<js_sys::Error>()
+        && js_sys::Reflect::get(&error, &"code".into())
+            .ok()
+            .and_then(|code| code.as_string())
+            .is_some_and(|code| error::is_known_code(&code))
 }

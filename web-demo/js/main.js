@@ -71,7 +71,12 @@ function render() {
     hasPending: (id) => orders.hasPendingFor(id),
     onSelect: selectOrder,
   });
-  renderOrderDetail({ view: shown, latestVersion: latest?.version ?? 0, onRemove: removeItem });
+  renderOrderDetail({
+    view: shown,
+    latestVersion: latest?.version ?? 0,
+    rejections: orders.rejected.filter((r) => r.command.orderId === ui.selectedId),
+    onRemove: removeItem,
+  });
   renderHistory({
     events: latest ? engine.events(ui.selectedId) : [],
     shownVersion: shown?.version ?? 0,
@@ -80,10 +85,14 @@ function render() {
   renderQueues({ pending: orders.pending, rejected: orders.rejected, onDismiss: (id) => orders.dismissRejected(id) });
 }
 
+/** Customers seen in the log or the queue (read from JS arrays: no copy out of wasm). */
 function knownCustomers() {
   const customers = new Set();
-  for (const envelope of orders.engine.allEvents()) {
+  for (const envelope of orders.confirmed) {
     if (envelope.type === 'OrderCreated') customers.add(envelope.data.customerId);
+  }
+  for (const { command } of orders.pending) {
+    if (command.type === 'CreateOrder') customers.add(command.customerId);
   }
   return [...customers].sort();
 }

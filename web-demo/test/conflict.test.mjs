@@ -69,6 +69,9 @@ test('an item added offline to an order cancelled elsewhere is rejected and the 
   assert.equal(await page.locator('#item-rows tr').count(), 1);
   assert.match(await page.locator('#order-extra').textContent(), /out of stock/);
   await expectText(page, '#event-rows tr:last-child td:nth-child(4)', 'back-office');
+  const beside = await page.locator('#order-rejections').textContent();
+  assert.match(beside, /Not applied: Add 2 × gadget/, 'the order panel says which change was refused');
+  assert.match(beside, /order_not_draft/);
   await screenshot(page, 'conflict-rejected');
 
   const server_view = (await api(server.url, `/orders/${orderId}`)).body;

@@ -37,16 +37,18 @@ export function renderHistory({ events, shownVersion, isConfirmed }) {
           isConfirmed(envelope) ? null : el('span', { class: 'badge pending', title: 'Decided locally, waiting to sync' }, 'unsynced'),
         ),
         el('td', { class: 'nowrap' }, formatTime(envelope.metadata?.recordedAt)),
-        el('td', {}, envelope.metadata?.actor ?? '—'),
-        el('td', { class: 'payload' }, payloadText(envelope.data)),
+        el('td', { class: 'nowrap' }, envelope.metadata?.actor ?? '—'),
+        el('td', { class: 'payload' }, ...payloadLines(envelope.data)),
       ),
     ),
   );
 }
 
-/** The event's own fields (the order id is the row's context already). */
-function payloadText(data) {
+/** The event's own fields, one per line (the order id is the row's context already). */
+function payloadLines(data) {
   const { orderId: _orderId, ...fields } = data ?? {};
-  const parts = Object.entries(fields).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  return parts.length ? parts.join(', ') : '—';
+  const lines = Object.entries(fields).map(([key, value]) =>
+    el('div', {}, el('span', { class: 'muted' }, `${key}: `), typeof value === 'string' ? value : JSON.stringify(value)),
+  );
+  return lines.length ? lines : ['—'];
 }

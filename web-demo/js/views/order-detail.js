@@ -2,6 +2,7 @@
 // with its lines and the forms that change it.
 
 import { $, el, formatTime } from '../dom.js';
+import { describeCommand, describeError } from '../messages.js';
 
 /**
  * @param {object} args
@@ -9,7 +10,7 @@ import { $, el, formatTime } from '../dom.js';
  * @param {number} args.latestVersion the order's current version
  * @param {(productId: string, quantity?: number) => void} args.onRemove
  */
-export function renderOrderDetail({ view, latestVersion, onRemove }) {
+export function renderOrderDetail({ view, latestVersion, rejections = [], onRemove }) {
   $('#no-order').hidden = Boolean(view);
   $('#order-detail').hidden = !view;
   if (!view) return;
@@ -19,6 +20,7 @@ export function renderOrderDetail({ view, latestVersion, onRemove }) {
   $('#time-travel-text').textContent = `Showing version ${view.version} of ${latestVersion} (read only).`;
   $('#commands').disabled = travelling;
 
+  renderRejections(rejections);
   $('#order-id').textContent = view.id;
   const status = $('#order-status');
   status.textContent = view.status;
@@ -56,4 +58,16 @@ export function renderOrderDetail({ view, latestVersion, onRemove }) {
   );
   if (rows.length === 0) rows.push(el('tr', {}, el('td', { colspan: 4, class: 'muted' }, 'No items.')));
   $('#item-rows').replaceChildren(...rows);
+}
+
+/** Changes to this order that the sync refused: said here too, not only in the sync panel. */
+function renderRejections(rejections) {
+  const box = $('#order-rejections');
+  box.hidden = rejections.length === 0;
+  box.replaceChildren(
+    ...rejections.map((entry) => {
+      const { text, code } = describeError(entry.error);
+      return el('p', {}, el('strong', {}, `Not applied: ${describeCommand(entry.command)}. `), text, ' ', el('code', { class: 'code' }, code));
+    }),
+  );
 }

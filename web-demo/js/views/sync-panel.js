@@ -37,6 +37,7 @@ export function renderQueues({ pending, rejected, onDismiss }) {
   $('#pending-list').replaceChildren(
     ...pending.map((entry) => el('li', { dataset: { commandId: entry.commandId } }, describeCommand(entry.command))),
   );
+  $('#pending-empty').hidden = pending.length > 0;
   $('#rejected-list').replaceChildren(
     ...rejected.map((entry) => {
       const { text, code } = describeError(entry.error);

@@ -13,7 +13,7 @@ use order_store::{SqliteStore, Synchronous};
 use pyo3::prelude::*;
 use uuid::Uuid;
 
-use crate::convert::{price_text, quantity_text, utc_datetime};
+use crate::convert::{price_text, quantity_text, to_plain, utc_datetime};
 use crate::environment::HostEnvironment;
 use crate::errors::{invalid_input, Failure};
 use crate::store::AnyStore;
@@ -29,6 +29,8 @@ pub struct OrderService {
     /// `None` once closed.
     engine: Mutex<Option<HostEngine>>,
     actor: Option<String>,
+    /// For `repr`: the file, or "in memory".
+    location: String,
 }
 
 fn closed() -> Failure {
@@ -105,6 +107,10 @@ impl OrderService {
         snapshot_every: u64,
         actor: Option<String>,
     ) -> PyResult<Self> {
+        let location = match &path {
+            Some(p) => format!("{:?}", p.display().to_string()),
+            None => "in memory".to_string(),
+        };
         // Opening runs migrations and may wait on another writer: no GIL needed for that.
         let store = py.detach(|| open_store(path, synchronous))?;
         let config = EngineConfig {
@@ -115,6 +121,7 @@ impl OrderService {
         Ok(OrderService {
             engine: Mutex::new(Some(engine)),
             actor,
+            location,
         })
     }
 
@@ -315,6 +322,17 @@ impl OrderService {
             py,
             |engine| Ok(engine.rebuild_read_models(PAGE, |_, _| {})?),
         )?)
+    }
+
+    /// Replays every stream (state and read model) and compares it with the stored read
+    /// model: `{"streams": n, "events": n, "mismatches": [...]}`.
+    fn verify<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let report = self.with_engine(py, |engine| Ok(engine.verify(PAGE)?))?;
+        to_plain(py, &report)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("OrderService({})", self.location)
     }
 
     /// Releases the store (and its file). Further calls raise `StoreError`.

@@ -210,3 +210,39 @@ def test_closed_service_refuses_work() -> None:
 def test_bad_constructor_arguments() -> None:
     with pytest.raises(order_core.InvalidInput):
         OrderService(synchronous="sometimes")
+
+
+def test_verify_reports_a_consistent_store(service: OrderService) -> None:
+    seed(service)
+    service.create_order("other")
+    assert service.verify() == {"streams": 2, "events": 5, "mismatches": []}
+
+
+def test_repr_says_where_the_data_lives(service: OrderService) -> None:
+    assert repr(service) == "OrderService(in memory)"
+
+
+def test_threads_can_share_one_service(service: OrderService) -> None:
+    import threading
+
+    order_ids = [service.create_order("c") for _ in range(4)]
+    errors: list = []
+
+    def worker(order_id: str) -> None:
+        try:
+            for i in range(50):
+                service.add_item(order_id, f"p-{i}", 1, "0.10")
+        except Exception as e:  # surfaced below; a thread's exception would be lost
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(o,)) for o in order_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for order_id in order_ids:
+        order = service.get_order(order_id)
+        assert order.version == 51
+        assert order.total == Decimal("5.00")
+    assert [e.position for e in service.all_events()] == list(range(1, 4 + 4 * 50 + 1))

@@ -1,1 +1,286 @@
-fn main() {}
+//! HTTP benchmark of the real `order-server` binary on loopback: the order lifecycle
+//! (create, 2 x add item, place) at concurrency 1 and 32, commands/s and p50/p99 latency,
+//! beside a raw rusqlite loop doing the same writes (same schema, synchronous FULL, one
+//! transaction per command) as the reference limit of one-fsync-per-command I/O.
+//!
+//! Bounded: a fixed number of orders per run, loopback only. Figures are printed, never
+//! asserted. Run with `scripts/bench-server.sh` (or `cargo bench -p order-server --bench http`).
+//! `BENCH_ORDERS` overrides the orders per run (default 200 at concurrency 1, 800 at 32).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rusqlite::{params, Connection};
+use serde_json::json;
+
+const BIN: &str = env!("CARGO_BIN_EXE_order-server");
+const COMMANDS_PER_ORDER: usize = 4;
+
+struct Row {
+    name: String,
+    commands: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Row {
+    fn print(&self) {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let rate = self.commands as f64 / self.elapsed.as_secs_f64();
+        println!(
+            "| {:<34} | {:>8} | {:>10.0} | {:>10} | {:>10} |",
+            self.name,
+            self.commands,
+            rate,
+            format_ms(percentile(&sorted, 0.50)),
+            format_ms(percentile(&sorted, 0.99)),
+        );
+    }
+}
+
+fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted[index]
+}
+
+fn format_ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(db: &std::path::Path, synchronous: &str) -> Server {
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--synchronous",
+                synchronous,
+            ])
+            .arg("--db")
+            .arg(db)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start order-server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .expect("read stdout");
+            if let Some(url) = line.strip_prefix("order-server listening on ") {
+                break url.trim().to_string();
+            }
+        };
+        Server { child, base }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn orders_for(concurrency: usize) -> usize {
+    std::env::var("BENCH_ORDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if concurrency == 1 { 200 } else { 800 })
+}
+
+/// The lifecycle over HTTP with `concurrency` clients, each with its own keep-alive agent.
+fn http_lifecycle(concurrency: usize, synchronous: &str) -> Row {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&dir.path().join("bench.db"), synchronous);
+    let orders = orders_for(concurrency);
+    let per_client = orders.div_ceil(concurrency);
+    let started = Instant::now();
+    let latencies: Vec<Duration> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..concurrency)
+            .map(|client| {
+                let base = server.base.clone();
+                scope.spawn(move || run_client(&base, client, per_client))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("client thread"))
+            .collect()
+    });
+    let elapsed = started.elapsed();
+    Row {
+        name: format!("HTTP lifecycle, c={concurrency}, {synchronous}"),
+        commands: latencies.len(),
+        elapsed,
+        latencies,
+    }
+}
+
+fn run_client(base: &str, client: usize, orders: usize) -> Vec<Duration> {
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(true)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .new_agent();
+    let mut latencies = Vec::with_capacity(orders * COMMANDS_PER_ORDER);
+    let mut timed = |request: &dyn Fn() -> Result<(), ureq::Error>| {
+        let start = Instant::now();
+        request().expect("benchmark request failed");
+        latencies.push(start.elapsed());
+    };
+    for n in 0..orders {
+        let order = format!("bench-{client}-{n}");
+        timed(&|| {
+            agent
+                .post(format!("{base}/orders"))
+                .send_json(json!({"orderId": order, "customerId": format!("c-{client}")}))
+                .map(drop)
+        });
+        for (product, price) in [("product-456", "29.99"), ("product-789", "49.99")] {
+            timed(&|| {
+                agent
+                    .post(format!("{base}/orders/{order}/items"))
+                    .send_json(json!({"productId": product, "quantity": 1, "price": price}))
+                    .map(drop)
+            });
+        }
+        timed(&|| {
+            agent
+                .post(format!("{base}/orders/{order}/place"))
+                .send_empty()
+                .map(drop)
+        });
+    }
+    latencies
+}
+
+/// The same writes straight through rusqlite: per command one IMMEDIATE transaction with
+/// the stream-version check, the event row, the read-model upsert and the checkpoint.
+fn raw_sqlite_lifecycle() -> Row {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("raw.db");
+    // Created by the real store so the schema (tables, indexes, pragmas) is the same.
+    drop(order_store::SqliteStore::open(&path, order_store::Synchronous::Full).expect("create"));
+    let mut conn = Connection::open(&path).expect("open");
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+        .expect("pragmas");
+    let orders = orders_for(1);
+    let mut latencies = Vec::with_capacity(orders * COMMANDS_PER_ORDER);
+    let started = Instant::now();
+    for n in 0..orders {
+        let order = format!("raw-{n}");
+        for (version, event_type) in ["OrderCreated", "ItemAdded", "ItemAdded", "OrderPlaced"]
+            .iter()
+            .enumerate()
+        {
+            let start = Instant::now();
+            write_one(&mut conn, &order, version as i64 + 1, event_type).expect("raw write");
+            latencies.push(start.elapsed());
+        }
+    }
+    Row {
+        name: "raw rusqlite, 1 txn/command, FULL".into(),
+        commands: latencies.len(),
+        elapsed: started.elapsed(),
+        latencies,
+    }
+}
+
+fn write_one(
+    conn: &mut Connection,
+    order: &str,
+    version: i64,
+    event_type: &str,
+) -> rusqlite::Result<()> {
+    let now = "2026-01-01T10:00:00.000000Z";
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let current: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?1",
+        [order],
+        |r| r.get(0),
+    )?;
+    assert_eq!(current, version - 1);
+    let position: i64 = tx.query_row(
+        "SELECT COALESCE(MAX(position), 0) + 1 FROM events",
+        [],
+        |r| r.get(0),
+    )?;
+    let data = json!({"orderId": order, "customerId": "c-1", "productId": "product-456",
+        "quantity": 1, "price": "29.99", "createdAt": now});
+    let metadata = json!({"recordedAt": now, "moduleHash": "0".repeat(64)});
+    tx.prepare_cached(
+        "INSERT INTO events (position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        position,
+        uuid::Uuid::now_v7().to_string(),
+        order,
+        version,
+        event_type,
+        data.to_string(),
+        metadata.to_string(),
+        now
+    ])?;
+    let view = json!({"id": order, "customerId": "c-1", "status": "draft",
+        "items": [{"productId": "product-456", "quantity": 1, "price": "29.99"}],
+        "total": "29.99", "createdAt": now, "version": version, "updatedAt": now});
+    tx.prepare_cached(
+        "INSERT INTO rm_orders (id, customer_id, status, total, created_at, version, view)
+         VALUES (?1, 'c-1', 'draft', '29.99', ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, total = excluded.total,
+           version = excluded.version, view = excluded.view",
+    )?
+    .execute(params![order, now, version, view.to_string()])?;
+    tx.prepare_cached("UPDATE projection_checkpoints SET position = ?1 WHERE name = 'rm_orders'")?
+        .execute([position])?;
+    tx.commit()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument is not supported (one table).
+    println!("order-server HTTP benchmark (loopback; lifecycle = create, 2 x add item, place)");
+    println!();
+    println!(
+        "| {:<34} | {:>8} | {:>10} | {:>10} | {:>10} |",
+        "workload", "commands", "commands/s", "p50", "p99"
+    );
+    println!(
+        "|{}|{}|{}|{}|{}|",
+        "-".repeat(36),
+        "-".repeat(10),
+        "-".repeat(12),
+        "-".repeat(12),
+        "-".repeat(12)
+    );
+    for row in [
+        http_lifecycle(1, "full"),
+        http_lifecycle(32, "full"),
+        http_lifecycle(32, "normal"),
+        raw_sqlite_lifecycle(),
+    ] {
+        row.print();
+    }
+    println!();
+    println!(
+        "HTTP rows: the real binary (guest decides in wasmtime, group commit). The raw row is \
+         the one-fsync-per-command floor; group commit can beat it under concurrency."
+    );
+}

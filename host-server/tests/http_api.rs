@@ -6,7 +6,10 @@ use serde_json::{json, Value};
 use support::{add_item, create_order, encode, Db, Server};
 
 fn positions(events: &[Value]) -> Vec<u64> {
-    events.iter().map(|e| e["position"].as_u64().unwrap()).collect()
+    events
+        .iter()
+        .map(|e| e["position"].as_u64().unwrap())
+        .collect()
 }
 
 fn last_position(server: &Server) -> u64 {
@@ -78,13 +81,22 @@ fn order_lifecycle_through_every_command_route() {
     );
     // Placing again is an idempotent no-op: success, same version, no event.
     let again = server.post_empty("/orders/o-life/place", &[]);
-    assert_eq!((again.status, again.body["version"].clone()), (200, json!(5)));
+    assert_eq!(
+        (again.status, again.body["version"].clone()),
+        (200, json!(5))
+    );
     let view = server.get("/orders/o-life").body;
     assert_eq!(view["status"], "placed");
     assert!(view["placedAt"].is_string());
 
-    let cancelled = server.post("/orders/o-life/cancel", json!({"reason": "changed my mind"}));
-    assert_eq!((cancelled.status, cancelled.body["version"].clone()), (200, json!(6)));
+    let cancelled = server.post(
+        "/orders/o-life/cancel",
+        json!({"reason": "changed my mind"}),
+    );
+    assert_eq!(
+        (cancelled.status, cancelled.body["version"].clone()),
+        (200, json!(6))
+    );
     let view = server.get("/orders/o-life").body;
     assert_eq!(view["status"], "cancelled");
     assert_eq!(view["cancelReason"], "changed my mind");
@@ -102,24 +114,38 @@ fn order_lifecycle_through_every_command_route() {
             "OrderCancelled"
         ]
     );
-    let versions: Vec<_> = events.iter().map(|e| e["version"].as_u64().unwrap()).collect();
+    let versions: Vec<_> = events
+        .iter()
+        .map(|e| e["version"].as_u64().unwrap())
+        .collect();
     assert_eq!(versions, [1, 2, 3, 4, 5, 6]);
     for event in &events {
         assert_eq!(event["streamId"], "o-life");
-        let hash = event["metadata"]["moduleHash"].as_str().expect("moduleHash recorded");
+        let hash = event["metadata"]["moduleHash"]
+            .as_str()
+            .expect("moduleHash recorded");
         assert_eq!(hash.len(), 64, "sha256 hex");
     }
     assert_eq!(events[0]["metadata"]["actor"], "alice");
-    assert!(events[1]["metadata"]["actor"].is_null(), "no X-Actor, no actor");
+    assert!(
+        events[1]["metadata"]["actor"].is_null(),
+        "no X-Actor, no actor"
+    );
     assert_eq!(events[4]["data"]["total"], "109.97");
 
     // Temporal queries: as of a version, and as of a moment (inclusive).
     let v2 = server.get("/orders/o-life?version=2").body;
-    assert_eq!((v2["version"].clone(), v2["total"].clone()), (json!(2), json!("59.98")));
+    assert_eq!(
+        (v2["version"].clone(), v2["total"].clone()),
+        (json!(2), json!("59.98"))
+    );
     let at = events[2]["metadata"]["recordedAt"].as_str().unwrap();
     let v3 = server.get(&format!("/orders/o-life?at={}", encode(at)));
     assert_eq!(v3.status, 200, "{}", v3.text);
-    assert_eq!(v3.body["version"], 3, "?at= includes the event recorded at that instant");
+    assert_eq!(
+        v3.body["version"], 3,
+        "?at= includes the event recorded at that instant"
+    );
     let before = server.get("/orders/o-life?at=2000-01-01T00:00:00Z");
     assert_eq!((before.status, before.code()), (404, "order_not_found"));
     assert_eq!(server.get("/orders/o-life?version=0").status, 404);
@@ -164,29 +190,47 @@ fn bad_input_gets_4xx_with_the_error_body() {
     // Not JSON at all: 400 invalid_json.
     for body in [&b"{\"productId\": \"x\", "[..], b"not json", b"{]"] {
         let reply = server.post_raw("/orders/o-bad/items", body);
-        assert_eq!((reply.status, reply.code()), (400, "invalid_json"), "{}", reply.text);
+        assert_eq!(
+            (reply.status, reply.code()),
+            (400, "invalid_json"),
+            "{}",
+            reply.text
+        );
     }
     let empty = server.post_raw("/orders", b"");
     assert_eq!(empty.status, 400, "{}", empty.text);
     // JSON of the wrong shape: 400 invalid_input naming the problem.
-    let missing = server.post("/orders/o-bad/items", json!({"productId": "x", "price": "1.00"}));
+    let missing = server.post(
+        "/orders/o-bad/items",
+        json!({"productId": "x", "price": "1.00"}),
+    );
     assert_eq!((missing.status, missing.code()), (400, "invalid_input"));
     assert!(missing.text.contains("quantity"), "{}", missing.text);
     let missing_customer = server.post("/orders", json!({"orderId": "o-x"}));
-    assert_eq!((missing_customer.status, missing_customer.code()), (400, "invalid_input"));
-    assert!(missing_customer.text.contains("customerId"), "{}", missing_customer.text);
+    assert_eq!(
+        (missing_customer.status, missing_customer.code()),
+        (400, "invalid_input")
+    );
+    assert!(
+        missing_customer.text.contains("customerId"),
+        "{}",
+        missing_customer.text
+    );
     let wrong_type = server.post(
         "/orders/o-bad/items",
         json!({"productId": "x", "quantity": "two", "price": "1.00"}),
     );
-    assert_eq!((wrong_type.status, wrong_type.code()), (400, "invalid_input"));
+    assert_eq!(
+        (wrong_type.status, wrong_type.code()),
+        (400, "invalid_input")
+    );
     let array = server.post("/orders", json!([1, 2]));
     assert_eq!((array.status, array.code()), (400, "invalid_input"));
-    let bad_version = server.post(
-        "/orders/o-bad/place",
-        json!({"expectedVersion": "latest"}),
+    let bad_version = server.post("/orders/o-bad/place", json!({"expectedVersion": "latest"}));
+    assert_eq!(
+        (bad_version.status, bad_version.code()),
+        (400, "invalid_input")
     );
-    assert_eq!((bad_version.status, bad_version.code()), (400, "invalid_input"));
 
     // Query values.
     let reply = server.delete("/orders/o-bad/items/p?quantity=abc");
@@ -207,19 +251,32 @@ fn bad_input_gets_4xx_with_the_error_body() {
         "/orders?customerId=c-1&limit=x",
     ] {
         let reply = server.get(path);
-        assert_eq!((reply.status, reply.code()), (400, "invalid_input"), "{path}: {}", reply.text);
+        assert_eq!(
+            (reply.status, reply.code()),
+            (400, "invalid_input"),
+            "{path}: {}",
+            reply.text
+        );
     }
 
     // Unknown orders and routes: 404.
     for reply in [
         server.get("/orders/nope"),
         server.get("/orders/nope/events"),
-        server.post("/orders/nope/items", json!({"productId": "p", "quantity": 1, "price": "1.00"})),
+        server.post(
+            "/orders/nope/items",
+            json!({"productId": "p", "quantity": 1, "price": "1.00"}),
+        ),
         server.post_empty("/orders/nope/place", &[]),
         server.post_empty("/orders/nope/cancel", &[]),
         server.delete("/orders/nope/items/p"),
     ] {
-        assert_eq!((reply.status, reply.code()), (404, "order_not_found"), "{}", reply.text);
+        assert_eq!(
+            (reply.status, reply.code()),
+            (404, "order_not_found"),
+            "{}",
+            reply.text
+        );
     }
     let unknown = server.get("/no/such/route");
     assert_eq!((unknown.status, unknown.code()), (404, "not_found"));
@@ -240,7 +297,11 @@ fn bad_input_gets_4xx_with_the_error_body() {
 
     // Nothing above was a server error, and the server still answers.
     assert_eq!(server.get("/health").status, 200);
-    assert_eq!(server.events_of("o-bad").len(), 2, "rejected commands wrote nothing");
+    assert_eq!(
+        server.events_of("o-bad").len(),
+        2,
+        "rejected commands wrote nothing"
+    );
 }
 
 #[test]
@@ -254,7 +315,11 @@ fn idempotency_keys_and_expected_versions() {
     assert_eq!(first.status, 201);
     let before = last_position(&server);
     let retry = server.post_with("/orders", json!({"customerId": "c-idem"}), &key);
-    assert_eq!((retry.status, &retry.body), (201, &first.body), "replay answers the first response");
+    assert_eq!(
+        (retry.status, &retry.body),
+        (201, &first.body),
+        "replay answers the first response"
+    );
     assert_eq!(last_position(&server), before, "a replay writes nothing");
     let orders = server.get("/orders?customerId=c-idem").body;
     assert_eq!(orders["orders"].as_array().unwrap().len(), 1);
@@ -278,7 +343,10 @@ fn idempotency_keys_and_expected_versions() {
         &path,
         json!({"productId": "other", "quantity": 1, "price": "1.00", "commandId": "add-1"}),
     );
-    assert_eq!((reused.status, reused.code()), (422, "idempotency_key_reused"));
+    assert_eq!(
+        (reused.status, reused.code()),
+        (422, "idempotency_key_reused")
+    );
     // Header and body naming different keys is a malformed request.
     let disagree = server.post_with(
         &path,
@@ -300,20 +368,30 @@ fn idempotency_keys_and_expected_versions() {
         &format!("/orders/{order_id}/cancel"),
         json!({"expectedVersion": 3}),
     );
-    assert_eq!((stale_field.status, stale_field.code()), (409, "concurrency_conflict"));
+    assert_eq!(
+        (stale_field.status, stale_field.code()),
+        (409, "concurrency_conflict")
+    );
     let fresh = server.post_with(
         &format!("/orders/{order_id}/cancel"),
         json!({}),
         &[("If-Match", "\"4\"")],
     );
-    assert_eq!((fresh.status, fresh.body["version"].clone()), (200, json!(5)));
+    assert_eq!(
+        (fresh.status, fresh.body["version"].clone()),
+        (200, json!(5))
+    );
     let garbage = server.post_with(
         &format!("/orders/{order_id}/cancel"),
         json!({}),
         &[("If-Match", "soon")],
     );
     assert_eq!((garbage.status, garbage.code()), (400, "invalid_input"));
-    assert_eq!(server.events_of(&order_id).len(), 5, "conflicts wrote nothing");
+    assert_eq!(
+        server.events_of(&order_id).len(),
+        5,
+        "conflicts wrote nothing"
+    );
 }
 
 #[test]
@@ -442,6 +520,10 @@ fn feeds_paging_sync_health_and_metrics() {
         "orders_write_batch_commands_bucket",
         "orders_command_duration_seconds_bucket",
     ] {
-        assert!(metrics.text.contains(needle), "metrics lack `{needle}`:\n{}", metrics.text);
+        assert!(
+            metrics.text.contains(needle),
+            "metrics lack `{needle}`:\n{}",
+            metrics.text
+        );
     }
 }

@@ -34,7 +34,10 @@ fn a_misbehaving_guest_fails_only_its_own_commands() {
     }
     let events = server.events_of("o-chaos");
     assert_eq!(events.len(), 5, "only the good commands wrote events");
-    assert!(events.iter().all(|e| !e["data"]["productId"].as_str().unwrap_or("").starts_with("chaos")));
+    assert!(events.iter().all(|e| !e["data"]["productId"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("chaos")));
     let view = server.get("/orders/o-chaos").body;
     assert_eq!(view["total"], "4.00");
 

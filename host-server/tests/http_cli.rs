@@ -17,13 +17,20 @@ fn write_history(server: &Server) {
     }
     assert_eq!(server.delete("/orders/o-0/items/a?quantity=1").status, 200);
     assert_eq!(server.post_empty("/orders/o-1/place", &[]).status, 200);
-    assert_eq!(server.post("/orders/o-2/cancel", json!({"reason": "r"})).status, 200);
+    assert_eq!(
+        server
+            .post("/orders/o-2/cancel", json!({"reason": "r"}))
+            .status,
+        200
+    );
 }
 
 /// The read model table as stored (the full view JSON per order).
 fn read_model_rows(db: &Db) -> Vec<(String, String)> {
     let conn = rusqlite::Connection::open(db.path()).unwrap();
-    let mut statement = conn.prepare("SELECT id, view FROM rm_orders ORDER BY id").unwrap();
+    let mut statement = conn
+        .prepare("SELECT id, view FROM rm_orders ORDER BY id")
+        .unwrap();
     let rows = statement
         .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
         .unwrap()
@@ -46,10 +53,17 @@ fn rebuild_verify_and_tampering() {
     assert_eq!(rows_before.len(), 3);
 
     let report = cli_ok(&db, &["verify"], None);
-    assert!(report.contains("verified 3 streams, 12 events: 0 mismatches"), "{report}");
+    assert!(
+        report.contains("verified 3 streams, 12 events: 0 mismatches"),
+        "{report}"
+    );
 
     cli_ok(&db, &["rebuild-read-models"], None);
-    assert_eq!(read_model_rows(&db), rows_before, "rebuilt read model equals the inline one");
+    assert_eq!(
+        read_model_rows(&db),
+        rows_before,
+        "rebuilt read model equals the inline one"
+    );
 
     // Tamper with one stored view: verify names it and fails.
     let conn = rusqlite::Connection::open(db.path()).unwrap();
@@ -83,19 +97,37 @@ fn events_and_import_round_trip() {
     server.terminate();
 
     let dump = cli_ok(&source, &["events"], None);
-    let lines: Vec<Value> = dump.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> = dump
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 12);
-    let positions: Vec<u64> = lines.iter().map(|e| e["position"].as_u64().unwrap()).collect();
+    let positions: Vec<u64> = lines
+        .iter()
+        .map(|e| e["position"].as_u64().unwrap())
+        .collect();
     assert_eq!(positions, (1..=12).collect::<Vec<_>>());
     let tail = cli_ok(&source, &["events", "--after", "10"], None);
     assert_eq!(tail.lines().count(), 2);
 
     let target = Db::new();
     let imported = support::cli(&target, &["import", "-"], Some(dump.as_bytes()));
-    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
     assert!(String::from_utf8_lossy(&imported.stderr).contains("imported 12 events"));
-    assert_eq!(cli_ok(&target, &["events"], None), dump, "same log, same positions");
-    assert_eq!(read_model_rows(&target), read_model_rows(&source), "read model follows the import");
+    assert_eq!(
+        cli_ok(&target, &["events"], None),
+        dump,
+        "same log, same positions"
+    );
+    assert_eq!(
+        read_model_rows(&target),
+        read_model_rows(&source),
+        "read model follows the import"
+    );
     assert!(cli_ok(&target, &["verify"], None).contains(": 0 mismatches"));
 
     // Importing the same log again breaks stream continuity: refused, nothing written.

@@ -14,13 +14,19 @@ const COMMANDS_PER_CLIENT: usize = 60;
 
 /// Clients create orders and add items until `stop` or their bound; every 2xx answer is
 /// recorded as (order id, version acknowledged).
-fn write_load(server: &Server, stop: &AtomicBool, acked: &Mutex<Vec<(String, u64)>>, count: &AtomicUsize) {
+fn write_load(
+    server: &Server,
+    stop: &AtomicBool,
+    acked: &Mutex<Vec<(String, u64)>>,
+    count: &AtomicUsize,
+) {
     std::thread::scope(|scope| {
         for client in 0..CLIENTS {
             scope.spawn(move || {
                 let order = format!("o-{client}");
                 let mut sent = 0;
-                let first = server.try_post("/orders", json!({"orderId": order, "customerId": "c"}));
+                let first =
+                    server.try_post("/orders", json!({"orderId": order, "customerId": "c"}));
                 match first {
                     Some(r) if r.status == 201 => {
                         acked.lock().unwrap().push((order.clone(), 1));
@@ -30,7 +36,8 @@ fn write_load(server: &Server, stop: &AtomicBool, acked: &Mutex<Vec<(String, u64
                 }
                 while sent < COMMANDS_PER_CLIENT && !stop.load(Ordering::SeqCst) {
                     sent += 1;
-                    let body = json!({"productId": format!("p-{sent}"), "quantity": 1, "price": "1.00"});
+                    let body =
+                        json!({"productId": format!("p-{sent}"), "quantity": 1, "price": "1.00"});
                     match server.try_post(&format!("/orders/{order}/items"), body) {
                         Some(r) if r.status == 200 => {
                             let version = r.body["version"].as_u64().unwrap();
@@ -56,7 +63,10 @@ fn assert_all_acknowledged_present(server: &Server, acked: &[(String, u64)]) {
             events.len()
         );
         let view = server.get(&format!("/orders/{order}"));
-        assert!(view.body["version"].as_u64().unwrap() >= *version, "{order}: read model behind");
+        assert!(
+            view.body["version"].as_u64().unwrap() >= *version,
+            "{order}: read model behind"
+        );
     }
 }
 
@@ -88,7 +98,12 @@ fn kill_minus_9_loses_nothing_acknowledged() {
     assert_all_acknowledged_present(&restarted, &acked);
     // Positions stay gap-free across the crash.
     let events = restarted.get("/events?after=0&limit=1000").body;
-    let positions: Vec<u64> = events.as_array().unwrap().iter().map(|e| e["position"].as_u64().unwrap()).collect();
+    let positions: Vec<u64> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["position"].as_u64().unwrap())
+        .collect();
     let expected: Vec<u64> = (1..=positions.len() as u64).collect();
     assert_eq!(positions, expected);
     restarted.terminate();

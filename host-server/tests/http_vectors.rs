@@ -146,7 +146,11 @@ fn send_to_route(server: &Server, command: &Value, actor: Option<&str>) -> Reply
         "CreateOrder" => server.post_with("/orders", Value::Object(body), &headers),
         "AddItem" => {
             body.remove("orderId");
-            server.post_with(&format!("/orders/{order}/items"), Value::Object(body), &headers)
+            server.post_with(
+                &format!("/orders/{order}/items"),
+                Value::Object(body),
+                &headers,
+            )
         }
         "RemoveItem" => {
             let product = encode(body["productId"].as_str().unwrap());
@@ -159,7 +163,11 @@ fn send_to_route(server: &Server, command: &Value, actor: Option<&str>) -> Reply
         "PlaceOrder" => server.post_with(&format!("/orders/{order}/place"), json!({}), &headers),
         "CancelOrder" => {
             body.remove("orderId");
-            server.post_with(&format!("/orders/{order}/cancel"), Value::Object(body), &headers)
+            server.post_with(
+                &format!("/orders/{order}/cancel"),
+                Value::Object(body),
+                &headers,
+            )
         }
         other => panic!("unknown command type {other}"),
     }
@@ -217,14 +225,22 @@ fn check(server: &Server, vector: &Vector, via: Via) {
     let label = format!("{} via {via:?}", vector.file);
     let stream = vector.stream(via);
     let given_count = vector.case["given"].as_array().unwrap().len();
-    let before = if stream.is_empty() { Vec::new() } else { server.events_of(&stream) };
+    let before = if stream.is_empty() {
+        Vec::new()
+    } else {
+        server.events_of(&stream)
+    };
     assert_eq!(before.len(), given_count, "{label}: given imported");
     let command = vector.renamed(&vector.case["when"], &stream);
     let reply = match via {
         Via::Route => send_to_route(server, &command, vector.actor()),
         Via::Sync => send_as_sync(server, &command, vector.actor(), &format!("{label}-cmd")),
     };
-    let after = if stream.is_empty() { Vec::new() } else { server.events_of(&stream) };
+    let after = if stream.is_empty() {
+        Vec::new()
+    } else {
+        server.events_of(&stream)
+    };
     if let Some(code) = vector.case["error"].as_str() {
         let status = if code == "order_not_found" { 404 } else { 422 };
         assert_eq!(
@@ -233,7 +249,11 @@ fn check(server: &Server, vector: &Vector, via: Via) {
             "{label}: {}",
             reply.text
         );
-        assert_eq!(after.len(), given_count, "{label}: a rejection writes nothing");
+        assert_eq!(
+            after.len(),
+            given_count,
+            "{label}: a rejection writes nothing"
+        );
         return;
     }
     let expected_status = match (via, vector.case["when"]["type"].as_str()) {
@@ -253,7 +273,11 @@ fn check(server: &Server, vector: &Vector, via: Via) {
         "{label}: version answered"
     );
     for (envelope, offset) in after[given_count..].iter().zip(0..) {
-        assert_eq!(envelope["version"], (given_count + 1 + offset) as u64, "{label}");
+        assert_eq!(
+            envelope["version"],
+            (given_count + 1 + offset) as u64,
+            "{label}"
+        );
         assert_eq!(
             envelope["metadata"]["actor"].as_str(),
             vector.actor(),
@@ -297,5 +321,8 @@ fn every_shared_vector_passes_over_http() {
         }
     }
     assert_eq!(passed, vectors.len() * 2);
-    println!("{} vectors passed over HTTP, each via its route and via POST /commands", vectors.len());
+    println!(
+        "{} vectors passed over HTTP, each via its route and via POST /commands",
+        vectors.len()
+    );
 }

@@ -322,5 +322,9 @@ pub fn add_item(server: &Server, order_id: &str, product_id: &str, quantity: u32
         &format!("/orders/{}/items", encode(order_id)),
         serde_json::json!({"productId": product_id, "quantity": quantity, "price": price}),
     );
-    assert_eq!(reply.status, 200, "add {product_id} to {order_id}: {}", reply.text);
+    assert_eq!(
+        reply.status, 200,
+        "add {product_id} to {order_id}: {}",
+        reply.text
+    );
 }

@@ -1,11 +1,11 @@
 // The server's HTTP API, as far as the offline client needs it: the sync batch endpoint
 // and the global event feed. Same origin only; no other network use.
 
-/** The server could not be reached or answered with a server error: retry later. */
-export class ServerUnavailable extends Error {
+/** The server could not be reached or refused the request: the queue is kept for a retry. */
+export class SyncFailed extends Error {
   constructor(message, { status, code } = {}) {
     super(message);
-    this.name = 'ServerUnavailable';
+    this.name = 'SyncFailed';
     this.status = status;
     this.code = code ?? 'server_unavailable';
   }
@@ -18,12 +18,12 @@ async function call(path, init) {
   try {
     response = await fetch(path, { ...init, cache: 'no-store' });
   } catch (e) {
-    throw new ServerUnavailable(`cannot reach the server (${e.message})`);
+    throw new SyncFailed(`cannot reach the server (${e.message})`);
   }
   const body = await response.json().catch(() => null);
   if (!response.ok) {
     const error = body?.error ?? {};
-    throw new ServerUnavailable(
+    throw new SyncFailed(
       `${init?.method ?? 'GET'} ${path} answered ${response.status}: ${error.message ?? response.statusText}`,
       { status: response.status, code: error.code },
     );

@@ -7,7 +7,10 @@
 // feed), rejected ones are kept, visibly, with their domain reason. Then the client pulls
 // the new events and rebases: commands are re-decided, never events merged.
 
-import { eventsAfter, postCommands, ServerUnavailable } from './api.js';
+import { eventsAfter, postCommands, SyncFailed } from './api.js';
+
+/** Commands per POST /commands request (the server takes up to 1000). */
+const MAX_BATCH = 500;
 
 export class OfflineOrders extends EventTarget {
   /**
@@ -76,7 +79,7 @@ export class OfflineOrders extends EventTarget {
 
   /**
    * Pushes the queue (when there is one) and pulls what other clients wrote. One sync at a
-   * time; callers share the running one. Throws `ServerUnavailable` when the server cannot
+   * time; callers share the running one. Throws `SyncFailed` when the server cannot
    * be reached (the queue is kept).
    */
   sync() {
@@ -103,7 +106,7 @@ export class OfflineOrders extends EventTarget {
   /** Posts the queue, one request per run of commands by the same actor (a header). */
   async push(batch) {
     const outcomes = new Map();
-    for (const run of runsByActor(batch)) {
+    for (const run of runsByActor(batch, MAX_BATCH)) {
       const wire = run.map((entry) => ({ ...entry.command, commandId: entry.commandId }));
       const answers = await postCommands(wire, run[0].actor);
       for (const answer of answers) outcomes.set(answer.commandId, answer);
@@ -203,7 +206,7 @@ export class OfflineOrders extends EventTarget {
   }
 }
 
-export { ServerUnavailable };
+export { SyncFailed };
 
 /** The queue entry as `OrderEngine.execute` takes it: tagged command + options. */
 function executable(entry) {
@@ -222,11 +225,12 @@ function rejection(entry, error, source) {
   };
 }
 
-function runsByActor(batch) {
+/** Consecutive commands of one actor, at most `max` per request, in queue order. */
+function runsByActor(batch, max) {
   const runs = [];
   for (const entry of batch) {
     const last = runs[runs.length - 1];
-    if (last && last[0].actor === entry.actor) last.push(entry);
+    if (last && last[0].actor === entry.actor && last.length < max) last.push(entry);
     else runs.push([entry]);
   }
   return runs;

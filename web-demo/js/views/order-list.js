@@ -36,8 +36,8 @@ export function renderOrderList({ orders, selectedId, hasPending, onSelect }) {
           },
           el('span', { class: 'mono' }, shortId(order.id)),
           el('span', { class: `status ${order.status}` }, order.status),
-          el('span', { class: 'muted' }, `${lines} line${lines === 1 ? '' : 's'}`),
           el('span', { class: 'money' }, order.total),
+          el('span', { class: 'muted small lines' }, `${lines} line${lines === 1 ? '' : 's'}`),
           hasPending(order.id) ? el('span', { class: 'badge pending', title: 'Changes waiting to sync' }, 'unsynced') : null,
         ),
       );

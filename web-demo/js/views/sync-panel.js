@@ -10,6 +10,7 @@ export function renderStatus({ connectivity, lastSync, pendingCount }) {
   let text;
   if (connectivity.manualOffline) [state, text] = ['offline', 'Offline (simulated)'];
   else if (!connectivity.browserOnline) [state, text] = ['offline', 'Offline'];
+  else if (lastSync.ok === false && isClientError(lastSync.error)) [state, text] = ['unreachable', 'Sync refused'];
   else if (lastSync.ok === false) [state, text] = ['unreachable', 'Server unreachable'];
   else [state, text] = ['online', 'Online'];
   connection.textContent = text;
@@ -30,7 +31,7 @@ export function renderStatus({ connectivity, lastSync, pendingCount }) {
     ? lastSync.ok
       ? `Last synced ${formatTime(lastSync.at)}.`
       : `Last sync failed ${formatTime(lastSync.at)}: ${lastSync.error?.message ?? lastSync.error}`
-    : 'Not synced yet.';
+    : 'Not synced since the page loaded.';
 }
 
 export function renderQueues({ pending, rejected, onDismiss }) {
@@ -52,4 +53,9 @@ export function renderQueues({ pending, rejected, onDismiss }) {
     }),
   );
   $('#rejected-empty').hidden = rejected.length > 0;
+}
+
+/** A 4xx on the whole batch: retrying will not help until the app or the server changes. */
+function isClientError(error) {
+  return error?.status >= 400 && error?.status < 500;
 }

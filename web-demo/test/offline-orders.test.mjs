@@ -1,0 +1,227 @@
+// The offline model on its own, in Node: the real wasm core, an in-memory stand-in for
+// IndexedDB and a scripted server (a stubbed fetch), to pin down the sync rules the browser
+// tests only see through the page.
+
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { beforeEach, test } from 'node:test';
+import init, { OrderEngine } from '../pkg/order_wasm.js';
+import { OfflineOrders } from '../js/offline-orders.js';
+
+await init({ module_or_path: await readFile(new URL('../pkg/order_wasm_bg.wasm', import.meta.url)) });
+
+/** The OfflineStorage API over plain arrays; clones like IndexedDB's structured clone. */
+class MemoryStorage {
+  constructor() {
+    this.confirmed = new Map();
+    this.pending = new Map();
+    this.rejected = new Map();
+  }
+  async loadAll() {
+    const bySeq = (a, b) => a.seq - b.seq;
+    return structuredClone({
+      confirmed: [...this.confirmed.values()].sort((a, b) => a.position - b.position),
+      pending: [...this.pending.values()].sort(bySeq),
+      rejected: [...this.rejected.values()].sort(bySeq),
+    });
+  }
+  async addPending(entry) {
+    this.pending.set(entry.commandId, structuredClone(entry));
+  }
+  async applySync({ events = [], settled = [], rejected = [] }) {
+    for (const e of events) this.confirmed.set(e.position, structuredClone(e));
+    for (const id of settled) this.pending.delete(id);
+    for (const r of rejected) this.rejected.set(r.commandId, structuredClone(r));
+  }
+  async dismissRejected(id) {
+    this.rejected.delete(id);
+  }
+  async clear() {
+    this.confirmed.clear();
+    this.pending.clear();
+    this.rejected.clear();
+  }
+}
+
+/**
+ * A scripted server: its own OrderEngine is the authoritative log; POST /commands re-decides
+ * each command there, GET /events serves the log. Records every request.
+ */
+class FakeServer {
+  constructor() {
+    this.engine = new OrderEngine();
+    this.requests = [];
+    this.down = false;
+  }
+  async fetch(path, init = {}) {
+    this.requests.push({ path, method: init.method ?? 'GET', headers: init.headers ?? {}, body: init.body });
+    if (this.down) throw new TypeError('fetch failed');
+    const url = new URL(path, 'http://server.test');
+    if (url.pathname === '/commands') {
+      this.onPost?.();
+      const actor = init.headers?.['x-actor'];
+      const outcomes = JSON.parse(init.body).map((command) => {
+        try {
+          const r = this.engine.execute({ ...command, actor });
+          return { commandId: command.commandId, accepted: true, orderId: r.orderId, version: r.version, positions: r.positions };
+        } catch (e) {
+          return { commandId: command.commandId, accepted: false, error: { code: e.code, message: e.message } };
+        }
+      });
+      return Response.json(outcomes);
+    }
+    if (url.pathname === '/events') {
+      const after = Number(url.searchParams.get('after'));
+      const limit = Number(url.searchParams.get('limit'));
+      return Response.json(this.engine.allEvents(after, limit));
+    }
+    return Response.json({ error: { code: 'not_found', message: 'no such route' } }, { status: 404 });
+  }
+}
+
+let server;
+let storage;
+beforeEach(() => {
+  server = new FakeServer();
+  storage = new MemoryStorage();
+  globalThis.fetch = (path, init) => server.fetch(path, init);
+});
+
+async function client() {
+  const orders = new OfflineOrders({ OrderEngine, storage });
+  await orders.load();
+  return orders;
+}
+
+test('commands are decided and queued locally, then confirmed by a sync', async () => {
+  const orders = await client();
+  await orders.submit({ type: 'CreateOrder', orderId: 'o1', customerId: 'alice' });
+  await orders.submit({ type: 'AddItem', orderId: 'o1', productId: 'widget', quantity: 2, price: '29.99' });
+  assert.equal(orders.pending.length, 2);
+  assert.equal(orders.engine.getOrder('o1').total, '59.98');
+  assert.equal(server.requests.length, 0, 'submitting makes no request');
+
+  await orders.sync();
+  assert.equal(orders.pending.length, 0);
+  assert.equal(orders.lastConfirmedPosition, 2);
+  assert.equal(server.engine.getOrder('o1').total, '59.98');
+  assert.ok(orders.engine.events('o1').every((e) => orders.isConfirmed(e)));
+  assert.equal(storage.pending.size, 0);
+  assert.equal(storage.confirmed.size, 2);
+});
+
+test('a domain refusal throws the core error and queues nothing', async () => {
+  const orders = await client();
+  await orders.submit({ type: 'CreateOrder', orderId: 'o1', customerId: 'alice' });
+  await assert.rejects(
+    orders.submit({ type: 'AddItem', orderId: 'o1', productId: 'widget', quantity: 0, price: '1.00' }),
+    (e) => e instanceof Error && e.code === 'invalid_quantity',
+  );
+  assert.equal(orders.pending.length, 1);
+  assert.equal(storage.pending.size, 1);
+});
+
+test('the queue and the confirmed log survive a restart', async () => {
+  const first = await client();
+  await first.submit({ type: 'CreateOrder', orderId: 'o1', customerId: 'alice' });
+  await first.sync();
+  await first.submit({ type: 'AddItem', orderId: 'o1', productId: 'widget', quantity: 1, price: '0.10' });
+  await first.submit({ type: 'AddItem', orderId: 'o1', productId: 'gadget', quantity: 1, price: '0.20' });
+
+  const second = await client();
+  assert.equal(second.lastConfirmedPosition, 1);
+  assert.deepEqual(second.pending.map((e) => e.command.productId), ['widget', 'gadget']);
+  assert.equal(second.engine.getOrder('o1').total, '0.30');
+});
+
+test('a server rejection moves the command to the rejected list and the state rebases', async () => {
+  const orders = await client();
+  await orders.submit({ type: 'CreateOrder', orderId: 'o1', customerId: 'alice' });
+  await orders.sync();
+  await orders.submit({ type: 'AddItem', orderId: 'o1', productId: 'widget', quantity: 1, price: '5.00' });
+  server.engine.cancelOrder({ orderId: 'o1', reason: 'out of stock' }); // another client
+
+  await orders.sync();
+  assert.equal(orders.pending.length, 0);
+  assert.equal(orders.rejected.length, 1);
+  assert.equal(orders.rejected[0].error.code, 'order_not_draft');
+  assert.equal(orders.rejected[0].source, 'server');
+  const view = orders.engine.getOrder('o1');
+  assert.equal(view.status, 'cancelled');
+  assert.deepEqual(view.items, []);
+  assert.equal(storage.rejected.size, 1);
+});
+
+test('a command queued during a sync that the pulled events rule out is rejected on rebase, never sent', async () => {
+  const orders = await client();
+  await orders.submit({ type: 'CreateOrder', orderId: 'o1', customerId: 'alice' });
+  await orders.sync();
+  await orders.submit({ type: 'AddItem', orderId: 'o1', productId: 'a', quantity: 1, price: '5.00' });
+  server.engine.cancelOrder({ orderId: 'o1' }); // another client
+  let queuedMeanwhile;
+  server.onPost = () => {
+    // The user adds another item while the request is in flight: still a draft locally.
+    queuedMeanwhile = orders.submit({ type: 'AddItem', orderId: 'o1', productId: 'b', quantity: 1, price: '5.00' });
+  };
+  await orders.sync();
+  await queuedMeanwhile;
+
+  assert.deepEqual(
+    orders.rejected.map((r) => [r.command.productId, r.source, r.error.code]),
+    [['a', 'server', 'order_not_draft'], ['b', 'rebase', 'order_not_draft']],
+  );
+  assert.equal(orders.pending.length, 0);
+  assert.equal(storage.pending.size, 0);
+  assert.equal(storage.rejected.size, 2);
+  const sent = server.requests.filter((r) => r.method === 'POST').flatMap((r) => JSON.parse(r.body));
+  assert.deepEqual(sent.map((c) => c.productId ?? c.type), ['CreateOrder', 'a'], 'b was never sent');
+});
+
+test('a failed sync keeps the queue and says why', async () => {
+  const orders = await client();
+  await orders.submit({ type: 'CreateOrder', orderId: 'o1', customerId: 'alice' });
+  server.down = true;
+  await assert.rejects(orders.sync(), { name: 'SyncFailed', code: 'server_unavailable' });
+  assert.equal(orders.pending.length, 1);
+  assert.equal(orders.lastSync.ok, false);
+  server.down = false;
+  await orders.sync();
+  assert.equal(orders.pending.length, 0);
+  assert.equal(orders.lastSync.ok, true);
+});
+
+test('events that do not continue the log are not applied', async () => {
+  const orders = await client();
+  server.engine.createOrder({ orderId: 'o1', customerId: 'alice' });
+  server.engine.createOrder({ orderId: 'o2', customerId: 'alice' });
+  const [first, second] = server.engine.allEvents();
+  assert.deepEqual(orders.contiguous([second]), [], 'position 2 cannot follow position 0');
+  assert.deepEqual(orders.contiguous([first, second]).map((e) => e.position), [1, 2]);
+  await orders.sync();
+  assert.deepEqual(orders.contiguous([first, second]), [], 'already known');
+  assert.equal(orders.engine.listOrders('alice').orders.length, 2);
+});
+
+test('the queue is sent in order, one request per run of the same actor', async () => {
+  const orders = await client();
+  await orders.submit({ type: 'CreateOrder', orderId: 'o1', customerId: 'alice' }, { actor: 'clerk-1' });
+  await orders.submit({ type: 'AddItem', orderId: 'o1', productId: 'a', quantity: 1, price: '1' }, { actor: 'clerk-1' });
+  await orders.submit({ type: 'AddItem', orderId: 'o1', productId: 'b', quantity: 1, price: '1' }, { actor: 'clerk-2' });
+  await orders.sync();
+  const posts = server.requests.filter((r) => r.method === 'POST');
+  assert.deepEqual(posts.map((r) => r.headers['x-actor']), ['clerk-1', 'clerk-2']);
+  assert.deepEqual(server.engine.events('o1').map((e) => e.metadata.actor), ['clerk-1', 'clerk-1', 'clerk-2']);
+});
+
+test('a sync retried after a lost answer does not apply a command twice', async () => {
+  const orders = await client();
+  await orders.submit({ type: 'CreateOrder', orderId: 'o1', customerId: 'alice' });
+  await orders.submit({ type: 'AddItem', orderId: 'o1', productId: 'widget', quantity: 1, price: '2.00' });
+  // The server applies the batch but the answer never arrives.
+  const wire = orders.pending.map((e) => ({ ...e.command, commandId: e.commandId }));
+  for (const command of wire) server.engine.execute(command);
+  await orders.sync(); // same commandIds again: replayed, not re-applied
+  assert.equal(orders.pending.length, 0);
+  assert.equal(server.engine.getOrder('o1').items[0].quantity, 1);
+  assert.equal(orders.engine.getOrder('o1').version, 2);
+});

@@ -239,3 +239,188 @@ fn finish(job: Job, results: Vec<WriteResult>) {
     // The requester may have gone away (client disconnected); the outcome stands anyway.
     let _ = job.reply.send(results);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use order_core::{
+        CommandRecord, Commit, CreateOrder, FixedEnvironment, MemoryStore, OrderPage, OrderView,
+        Snapshot,
+    };
+    use order_store::SqliteStore;
+
+    fn create(order_id: &str, command_id: Option<&str>) -> CommandRequest {
+        CommandRequest {
+            command: Command::CreateOrder(CreateOrder {
+                order_id: order_id.into(),
+                customer_id: "c".into(),
+            }),
+            options: CommandOptions {
+                command_id: command_id.map(String::from),
+                ..CommandOptions::default()
+            },
+            generated_order_id: false,
+        }
+    }
+
+    fn env() -> FixedEnvironment {
+        FixedEnvironment::starting_at(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_commands_are_committed_and_answered_in_batches() {
+        let (writer, thread) =
+            spawn(|| Ok(Engine::new(SqliteStore::open_in_memory()?, env()))).unwrap();
+        let tasks: Vec<_> = (0..64)
+            .map(|i| {
+                let writer = writer.clone();
+                tokio::spawn(
+                    async move { writer.submit_one(create(&format!("o-{i}"), None)).await },
+                )
+            })
+            .collect();
+        let mut positions = Vec::new();
+        for task in tasks {
+            let outcome = task.await.unwrap().expect("accepted");
+            assert_eq!(outcome.version, 1);
+            positions.extend(outcome.positions);
+        }
+        positions.sort();
+        assert_eq!(
+            positions,
+            (1..=64).collect::<Vec<u64>>(),
+            "gap-free, each once"
+        );
+        // In one job, commands run in order: the second create sees the first.
+        let results = writer
+            .submit(vec![create("o-same", None), create("o-same", None)])
+            .await;
+        assert!(results[0].is_ok());
+        assert_eq!(
+            results[1].as_ref().unwrap_err(),
+            &WriteError::Engine(EngineError::Domain(
+                order_core::DomainError::OrderAlreadyExists {
+                    order_id: "o-same".into()
+                }
+            ))
+        );
+        drop(writer);
+        thread.join().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_retried_create_without_order_id_reuses_the_first_id() {
+        let (writer, thread) = spawn(|| Ok(Engine::new(MemoryStore::new(), env()))).unwrap();
+        let mut first = create("generated-1", Some("cmd-1"));
+        first.generated_order_id = true;
+        let mut retry = create("generated-2", Some("cmd-1"));
+        retry.generated_order_id = true;
+        let first = writer.submit_one(first).await.unwrap();
+        let retry = writer.submit_one(retry).await.unwrap();
+        assert_eq!(retry.order_id, "generated-1");
+        assert!(retry.replayed);
+        assert_eq!(retry.version, first.version);
+        drop(writer);
+        thread.join().unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_failed_group_commit_fails_every_command_of_the_batch() {
+        let (writer, thread) = spawn(|| {
+            Ok(Engine::new(
+                FailingCommit {
+                    inner: MemoryStore::new(),
+                },
+                env(),
+            ))
+        })
+        .unwrap();
+        let results = writer
+            .submit(vec![create("o-1", None), create("o-1", None)])
+            .await;
+        assert_eq!(results.len(), 2);
+        for result in results {
+            assert!(
+                matches!(result, Err(WriteError::CommitFailed(ref m)) if m.contains("disk full")),
+                "{result:?}"
+            );
+        }
+        drop(writer);
+        thread.join().unwrap();
+    }
+
+    /// A store whose batch commit always fails (a full disk, a lost lock).
+    struct FailingCommit {
+        inner: MemoryStore,
+    }
+
+    impl BatchStore for FailingCommit {
+        fn begin_batch(&mut self) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn finish_batch(&mut self) -> Result<(), StoreError> {
+            Err(StoreError::Backend("disk full".into()))
+        }
+        fn abort_batch(&mut self) {}
+    }
+
+    impl BatchStore for MemoryStore {
+        fn begin_batch(&mut self) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn finish_batch(&mut self) -> Result<(), StoreError> {
+            Ok(())
+        }
+        fn abort_batch(&mut self) {}
+    }
+
+    impl EventStore for FailingCommit {
+        fn commit(&mut self, commit: Commit) -> Result<Vec<u64>, StoreError> {
+            self.inner.commit(commit)
+        }
+        fn read_stream(
+            &self,
+            id: &str,
+            after: u64,
+        ) -> Result<Vec<order_core::EventEnvelope>, StoreError> {
+            self.inner.read_stream(id, after)
+        }
+        fn read_all(
+            &self,
+            after: u64,
+            limit: usize,
+        ) -> Result<Vec<order_core::EventEnvelope>, StoreError> {
+            self.inner.read_all(after, limit)
+        }
+        fn last_position(&self) -> Result<u64, StoreError> {
+            self.inner.last_position()
+        }
+        fn load_snapshot(&self, id: &str) -> Result<Option<Snapshot>, StoreError> {
+            self.inner.load_snapshot(id)
+        }
+        fn command_record(&self, id: &str) -> Result<Option<CommandRecord>, StoreError> {
+            self.inner.command_record(id)
+        }
+        fn get_view(&self, id: &str) -> Result<Option<OrderView>, StoreError> {
+            self.inner.get_view(id)
+        }
+        fn list_views(
+            &self,
+            customer: &str,
+            after: Option<&str>,
+            limit: usize,
+        ) -> Result<OrderPage, StoreError> {
+            self.inner.list_views(customer, after, limit)
+        }
+        fn clear_read_models(&mut self) -> Result<(), StoreError> {
+            self.inner.clear_read_models()
+        }
+        fn save_views(&mut self, views: &[OrderView], checkpoint: u64) -> Result<(), StoreError> {
+            self.inner.save_views(views, checkpoint)
+        }
+        fn projection_checkpoint(&self) -> Result<u64, StoreError> {
+            self.inner.projection_checkpoint()
+        }
+    }
+}

@@ -10,7 +10,7 @@ use crate::convert::{from_js, from_json, to_js};
 use crate::environment::{new_order_id, BrowserEnv};
 use crate::error;
 use crate::inputs;
-use crate::typescript::{GetOrderOptionsArg, ListOrdersOptionsArg};
+use crate::typescript::{GetOrderOptionsArg, ListOrdersOptionsArg, NumberArg};
 
 #[wasm_bindgen]
 pub struct OrderEngine {
@@ -153,21 +153,23 @@ impl OrderEngine {
         to_js(&events)
     }
 
-    /// Events of every order with position > `afterPosition` (default 0), in commit order.
+    /// Events of every order with position > `afterPosition` (default 0), in commit order,
+    /// at most `limit` of them (default: all).
     #[wasm_bindgen(js_name = allEvents, unchecked_return_type = "EventEnvelope[]")]
     pub fn all_events(
         &self,
-        #[wasm_bindgen(js_name = afterPosition)] after_position: Option<f64>,
-        limit: Option<f64>,
+        #[wasm_bindgen(js_name = afterPosition)] after_position: Option<NumberArg>,
+        limit: Option<NumberArg>,
     ) -> Result<JsValue, JsValue> {
-        let after = whole_number(after_position, "allEvents: afterPosition")?.unwrap_or(0);
-        let limit = match whole_number(limit, "allEvents: limit")? {
-            Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
-            None => usize::MAX,
-        };
+        let after = inputs::whole_number(
+            after_position.map(JsValue::from),
+            "allEvents: afterPosition",
+        )?;
+        let limit = inputs::whole_number(limit.map(JsValue::from), "allEvents: limit")?;
+        let limit = limit.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
         let events = self
             .engine
-            .all_events(after, limit)
+            .all_events(after.unwrap_or(0), limit)
             .map_err(error::engine)?;
         to_js(&events)
     }
@@ -246,19 +248,4 @@ fn tagged(
 
 fn from_fields(fields: Map<String, Value>, what: &str) -> Result<Command, JsValue> {
     from_json(Value::Object(fields), what)
-}
-
-/// A non-negative whole JS number (positions, limits), else `invalid_input`.
-fn whole_number(value: Option<f64>, what: &str) -> Result<Option<u64>, JsValue> {
-    match value {
-        None => Ok(None),
-        Some(v)
-            if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_991.0 =>
-        {
-            Ok(Some(v as u64))
-        }
-        Some(v) => Err(error::invalid_input(&format!(
-            "{what} must be a non-negative whole number, got {v}"
-        ))),
-    }
 }

@@ -94,3 +94,17 @@ pub(crate) fn string_arg(value: JsValue, what: &str) -> Result<String, JsValue> 
         .as_string()
         .ok_or_else(|| error::invalid_input(&format!("{what} must be a string")))
 }
+
+/// An optional non-negative whole number (a position, a limit), else `invalid_input`.
+pub(crate) fn whole_number(value: Option<JsValue>, what: &str) -> Result<Option<u64>, JsValue> {
+    const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+    let Some(value) = value.filter(|v| !v.is_undefined() && !v.is_null()) else {
+        return Ok(None);
+    };
+    match value.as_f64() {
+        Some(n) if (0.0..=MAX_SAFE_INTEGER).contains(&n) && n.fract() == 0.0 => Ok(Some(n as u64)),
+        _ => Err(error::invalid_input(&format!(
+            "{what} must be a non-negative whole number"
+        ))),
+    }
+}

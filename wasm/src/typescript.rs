@@ -15,4 +15,9 @@ extern "C" {
 
     #[wasm_bindgen(typescript_type = "ListOrdersOptions")]
     pub type ListOrdersOptionsArg;
+
+    /// An optional number, checked in Rust (the generated glue would throw a `TypeError`
+    /// on a BigInt before our code could name the problem).
+    #[wasm_bindgen(typescript_type = "number")]
+    pub type NumberArg;
 }

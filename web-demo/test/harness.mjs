@@ -16,12 +16,15 @@ const serverBin = path.resolve(webDir, process.env.ORDER_SERVER_BIN ?? path.join
 const resultsDir = path.join(webDir, 'test-results');
 const WAIT_MS = 15_000;
 
-/** Starts order-server on port 0 and resolves once it prints the address it bound. */
-export async function startServer() {
-  const dir = await mkdtemp(path.join(tmpdir(), 'order-web-test-'));
+/**
+ * Starts order-server (by default on a free port with a new database) and resolves once it
+ * prints the address it bound. `stop()` removes the database unless `keepDb`.
+ */
+export async function startServer({ dir, listen = '127.0.0.1:0', keepDb = false } = {}) {
+  dir ??= await mkdtemp(path.join(tmpdir(), 'order-web-test-'));
   const child = spawn(
     serverBin,
-    ['serve', '--db', path.join(dir, 'orders.db'), '--listen', '127.0.0.1:0', '--web-dir', webDir],
+    ['serve', '--db', path.join(dir, 'orders.db'), '--listen', listen, '--web-dir', webDir],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } },
   );
   let stderr = '';
@@ -40,13 +43,14 @@ export async function startServer() {
   });
   return {
     url,
+    dir,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;
       }
-      await rm(dir, { recursive: true, force: true });
+      if (!keepDb) await rm(dir, { recursive: true, force: true });
     },
   };
 }

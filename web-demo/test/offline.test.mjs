@@ -40,7 +40,8 @@ test('edits made with the network off survive a reload and sync when back online
 
   // Reload while still offline: the page comes from the service worker's cache and the
   // state from IndexedDB.
-  await page.reload();
+  const reloaded = await page.reload();
+  assert.ok(reloaded.fromServiceWorker(), 'the offline page came from the service worker');
   await waitReady(page);
   await expectText(page, '#connection', 'Offline');
   await expectPending(page, 3);
@@ -90,4 +91,32 @@ test('the "Go offline" switch queues commands, even a new order, and syncs them 
   assert.equal(body.total, '0.30');
   assert.deepEqual(pageErrors, []);
   await context.close();
+});
+
+test('a server outage is shown, the queue waits, and it syncs once the server is back', async () => {
+  const own = await startServer({ keepDb: true });
+  const { context, page, pageErrors } = await openApp(browser, own.url);
+  await waitOfflineShell(page);
+  await chooseCustomer(page, 'otto');
+  const orderId = await createOrder(page);
+  await expectPending(page, 0);
+
+  await own.stop(); // the browser is online, the server is not
+  await addItem(page, { product: 'widget', quantity: 1, price: '8645.79' });
+  await expectText(page, '#connection', 'Server unreachable');
+  await expectPending(page, 1);
+  await screenshot(page, 'server-unreachable');
+
+  const { port } = new URL(own.url);
+  const back = await startServer({ dir: own.dir, listen: `127.0.0.1:${port}` });
+  try {
+    await expectPending(page, 0);
+    await expectText(page, '#connection', 'Online');
+    const { body } = await api(back.url, `/orders/${orderId}`);
+    assert.equal(body.total, '8645.79');
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+    await back.stop();
+  }
 });

@@ -53,3 +53,35 @@ test('the seed order totals 109.97 on the page and on the server', async () => {
   assert.deepEqual(pageErrors, []);
   await context.close();
 });
+
+test('items are removed one unit or a whole line, and the order is cancelled with a reason', async () => {
+  const { context, page, pageErrors } = await openApp(browser, server.url);
+  await chooseCustomer(page, 'rita');
+  const orderId = await createOrder(page);
+  await addItem(page, { product: 'widget', quantity: 3, price: '1.10' });
+  await addItem(page, { product: 'gadget', quantity: 1, price: '2.20' });
+  await expectText(page, '#order-total', '5.50');
+
+  await clickCommand(page, 'Remove one widget');
+  await expectText(page, '#item-rows tr[data-product-id="widget"] td:nth-child(2)', '2');
+  await expectText(page, '#order-total', '4.40');
+  await clickCommand(page, 'Remove all gadget');
+  await expectText(page, '#order-total', '2.20');
+  assert.equal(await page.locator('#item-rows tr[data-product-id="gadget"]').count(), 0);
+
+  await page.getByLabel('Cancellation reason').fill('changed my mind');
+  await page.getByLabel('Cancellation reason').press('Enter'); // the keyboard submits the form
+  await page.locator('body[data-running="0"]').waitFor();
+  await expectText(page, '#order-status', 'cancelled');
+  assert.match(await page.locator('#order-extra').textContent(), /changed my mind/);
+  await expectPending(page, 0);
+
+  const { body } = await api(server.url, `/orders/${orderId}`);
+  assert.equal(body.status, 'cancelled');
+  assert.equal(body.cancelReason, 'changed my mind');
+  assert.deepEqual(body.items.map((i) => [i.productId, i.quantity]), [['widget', 2]]);
+  const { body: events } = await api(server.url, `/orders/${orderId}/events`);
+  assert.deepEqual(events.map((e) => e.type), ['OrderCreated', 'ItemAdded', 'ItemAdded', 'ItemRemoved', 'ItemRemoved', 'OrderCancelled']);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});

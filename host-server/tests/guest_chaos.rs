@@ -12,7 +12,9 @@ use order_server::wasm::{imports_of, GuestModule, SandboxLimits, WasmRuntime};
 /// The chaos guest, built and compiled once for all tests of this file.
 fn chaos_module() -> GuestModule {
     static MODULE: Mutex<Option<GuestModule>> = Mutex::new(None);
-    let mut module = MODULE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut module = MODULE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     module
         .get_or_insert_with(|| {
             GuestModule::from_file(&build_chaos_guest()).expect("the chaos guest loads")
@@ -92,7 +94,10 @@ fn the_chaos_guest_is_a_distinct_module_that_also_imports_nothing() {
     assert_eq!(imports_of(&bytes).unwrap(), Vec::<String>::new());
     let embedded = order_server::wasm::EMBEDDED_GUEST;
     assert_ne!(bytes, embedded, "the chaos feature must change the guest");
-    assert_ne!(chaos_module().hash(), GuestModule::embedded().unwrap().hash());
+    assert_ne!(
+        chaos_module().hash(),
+        GuestModule::embedded().unwrap().hash()
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@ use order_core::{
 };
 use order_server::wasm::{imports_of, GuestLoadError, GuestModule, WasmRuntime, EMBEDDED_GUEST};
 use serde_json::Value;
+use sha2::Digest;
 
 fn runtime() -> WasmRuntime {
     WasmRuntime::new(GuestModule::embedded().expect("the embedded guest loads"))
@@ -20,6 +21,36 @@ fn runtime() -> WasmRuntime {
 fn the_embedded_component_imports_nothing() {
     let imports = imports_of(EMBEDDED_GUEST).expect("the embedded guest is a component");
     assert!(imports.is_empty(), "the guest imports {imports:?}");
+    // wasmtime's own view of it agrees: loading refuses any guest that imports.
+    GuestModule::embedded().expect("the embedded guest loads");
+}
+
+/// The smallest component that imports something: a host function `host-clock`.
+fn component_importing_a_function() -> Vec<u8> {
+    use wasm_encoder::{
+        Component, ComponentImportSection, ComponentTypeRef, ComponentTypeSection, ComponentValType,
+    };
+    let mut types = ComponentTypeSection::new();
+    types
+        .function()
+        .params(std::iter::empty::<(&str, ComponentValType)>())
+        .result(None);
+    let mut imports = ComponentImportSection::new();
+    imports.import("host-clock", ComponentTypeRef::Func(0));
+    let mut component = Component::new();
+    component.section(&types).section(&imports);
+    component.finish()
+}
+
+#[test]
+fn a_component_that_imports_is_seen_and_refused() {
+    let bytes = component_importing_a_function();
+    assert_eq!(imports_of(&bytes).unwrap(), vec!["host-clock".to_string()]);
+    let error = GuestModule::from_bytes(&bytes).unwrap_err();
+    assert!(
+        matches!(&error, GuestLoadError::HasImports(names) if names == &["host-clock"]),
+        "{error}"
+    );
 }
 
 #[test]
@@ -39,6 +70,7 @@ fn the_module_hash_is_the_sha256_of_the_component() {
 
 #[test]
 fn bytes_that_are_not_a_component_are_refused_with_a_reason() {
+    assert!(imports_of(b"not wasm at all").is_err());
     let error = GuestModule::from_bytes(b"not wasm at all").unwrap_err();
     assert!(matches!(error, GuestLoadError::Compile(_)), "{error}");
     let missing = GuestModule::from_file(&PathBuf::from("/nonexistent/guest.wasm")).unwrap_err();

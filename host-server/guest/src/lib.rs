@@ -20,10 +20,8 @@ struct OrderDomain;
 impl Guest for OrderDomain {
     fn decide(state: String, command: String, context: String) -> Result<Vec<String>, DecideError> {
         let state: OrderState = decode("state", &state).map_err(DecideError::InvalidInput)?;
-        let command: Command =
-            decode("command", &command).map_err(DecideError::InvalidInput)?;
-        let context: Context =
-            decode("context", &context).map_err(DecideError::InvalidInput)?;
+        let command: Command = decode("command", &command).map_err(DecideError::InvalidInput)?;
+        let context: Context = decode("context", &context).map_err(DecideError::InvalidInput)?;
         #[cfg(feature = "chaos")]
         chaos::misbehave(&command);
         match order_core::decide(&state, &command, &context) {

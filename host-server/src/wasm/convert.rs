@@ -81,7 +81,10 @@ mod tests {
             message: error.to_string(),
             detail: serde_json::to_string(&error).unwrap(),
         };
-        assert_eq!(domain_error_from_guest(&record("item_not_found")).unwrap(), error);
+        assert_eq!(
+            domain_error_from_guest(&record("item_not_found")).unwrap(),
+            error
+        );
         let mismatch = domain_error_from_guest(&record("empty_order")).unwrap_err();
         assert!(mismatch.0.contains("disagrees"), "{mismatch}");
         let garbage = GuestDomainError {

@@ -2,7 +2,7 @@
 //! component pre-linked against an empty linker, and the sha256 of its bytes.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
@@ -46,9 +46,20 @@ struct Inner {
 }
 
 impl GuestModule {
-    /// The guest embedded in this binary.
+    /// The guest embedded in this binary, compiled once per process (compiling is the
+    /// expensive step; every later call shares the result).
     pub fn embedded() -> Result<GuestModule, GuestLoadError> {
-        GuestModule::from_bytes(EMBEDDED_GUEST)
+        // A mutex, not a OnceLock: concurrent first callers wait for one compilation.
+        static COMPILED: Mutex<Option<GuestModule>> = Mutex::new(None);
+        let mut compiled = COMPILED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(module) = compiled.as_ref() {
+            return Ok(module.clone());
+        }
+        let module = GuestModule::from_bytes(EMBEDDED_GUEST)?;
+        *compiled = Some(module.clone());
+        Ok(module)
     }
 
     /// A guest from a `.wasm` component file (`serve --guest file.wasm`).
@@ -106,12 +117,35 @@ impl std::fmt::Debug for GuestModule {
     }
 }
 
-/// The names a component imports (empty for a guest the sandbox accepts).
+/// The names a component imports at its top level (empty for a guest the sandbox accepts),
+/// read from the binary without compiling it. Nested core modules can only import what the
+/// component itself provides or imports, so the top level is the whole of its reach.
 pub fn imports_of(component_bytes: &[u8]) -> Result<Vec<String>, GuestLoadError> {
-    let engine = sandbox_engine()?;
-    let component = Component::new(&engine, component_bytes)
-        .map_err(|e| GuestLoadError::Compile(format!("{e:#}")))?;
-    Ok(import_names(&engine, &component))
+    let invalid = |e: wasmparser::BinaryReaderError| GuestLoadError::Compile(e.to_string());
+    let mut names = Vec::new();
+    // Every module or component, the outer one included, opens with a Version payload and
+    // closes with End; depth 1 is the outer component.
+    let mut depth = 0usize;
+    for payload in wasmparser::Parser::new(0).parse_all(component_bytes) {
+        match payload.map_err(invalid)? {
+            wasmparser::Payload::Version { encoding, .. } => {
+                if depth == 0 && encoding != wasmparser::Encoding::Component {
+                    return Err(GuestLoadError::Compile(
+                        "a core module, not a component".into(),
+                    ));
+                }
+                depth += 1;
+            }
+            wasmparser::Payload::End(_) => depth = depth.saturating_sub(1),
+            wasmparser::Payload::ComponentImportSection(imports) if depth == 1 => {
+                for import in imports {
+                    names.push(import.map_err(invalid)?.name.name.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(names)
 }
 
 fn import_names(engine: &Engine, component: &Component) -> Vec<String> {

@@ -11,7 +11,6 @@ use order_core::{
 };
 use order_server::wasm::{imports_of, GuestLoadError, GuestModule, WasmRuntime, EMBEDDED_GUEST};
 use serde_json::Value;
-use sha2::Digest;
 
 fn runtime() -> WasmRuntime {
     WasmRuntime::new(GuestModule::embedded().expect("the embedded guest loads"))

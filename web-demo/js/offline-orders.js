@@ -92,15 +92,29 @@ export class OfflineOrders extends EventTarget {
   async runSync() {
     try {
       const outcomes = await this.push(this.pending.slice());
-      const events = await eventsAfter(this.lastConfirmedPosition);
-      await this.apply(outcomes, events);
-      this.lastSync = { ok: true, at: new Date(), error: null };
+      const { events, restart } = await this.pull();
+      await this.apply(outcomes, events, { restart });
+      this.lastSync = { ok: true, at: new Date(), error: null, restarted: restart };
     } catch (error) {
       this.lastSync = { ok: false, at: new Date(), error };
       this.changed();
       throw error;
     }
     this.changed();
+  }
+
+  /**
+   * The events after the last confirmed one. The pull starts one event early to check that
+   * the server still holds our last event; if it does not, its log is not the one copied
+   * here (a new database, say): the copy is dropped and the whole log pulled again. The
+   * queue is kept either way and re-decided on top.
+   */
+  async pull() {
+    const last = this.confirmed[this.confirmed.length - 1];
+    if (!last) return { events: await eventsAfter(0), restart: false };
+    const events = await eventsAfter(last.position - 1);
+    if (events[0]?.eventId === last.eventId) return { events: events.slice(1), restart: false };
+    return { events: await eventsAfter(0), restart: true };
   }
 
   /** Posts the queue, one request per run of commands by the same actor (a header). */
@@ -115,7 +129,8 @@ export class OfflineOrders extends EventTarget {
   }
 
   /** Applies a sync's results in memory and in IndexedDB, then rebases the local state. */
-  async apply(outcomes, events) {
+  async apply(outcomes, events, { restart = false } = {}) {
+    if (restart) this.confirmed = [];
     const fresh = this.contiguous(events);
     const rejectedNow = [];
     const settled = new Set();
@@ -130,8 +145,9 @@ export class OfflineOrders extends EventTarget {
     this.confirmed.push(...fresh);
     this.pending = this.pending.filter((entry) => !settled.has(entry.commandId));
     this.rejected.push(...rejectedNow);
-    const rejectedOnRebase = fresh.length > 0 || settled.size > 0 ? this.rebuild() : [];
+    const rejectedOnRebase = restart || fresh.length > 0 || settled.size > 0 ? this.rebuild() : [];
     await this.storage.applySync({
+      resetConfirmed: restart,
       events: fresh,
       settled: [...settled, ...rejectedOnRebase.map((r) => r.commandId)],
       rejected: [...rejectedNow, ...rejectedOnRebase],

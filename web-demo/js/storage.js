@@ -61,13 +61,15 @@ export class OfflineStorage {
   }
 
   /**
-   * One atomic step of a sync: new confirmed events appended, settled commands removed from
+   * One atomic step of a sync: new confirmed events appended (after dropping the old copy
+   * when the server's log turned out to be another one), settled commands removed from
    * the queue, rejected ones recorded. Atomic so a reload never sees a command both gone
    * from the queue and missing from the log.
    */
-  async applySync({ events = [], settled = [], rejected = [] }) {
+  async applySync({ resetConfirmed = false, events = [], settled = [], rejected = [] }) {
     await this.write(['confirmed', 'pending', 'rejected'], (tx) => {
       const confirmed = tx.objectStore('confirmed');
+      if (resetConfirmed) confirmed.clear(); // the server's log is another one: start over
       for (const event of events) confirmed.put(event);
       const pending = tx.objectStore('pending');
       for (const commandId of settled) pending.delete(commandId);

@@ -28,7 +28,8 @@ class MemoryStorage {
   async addPending(entry) {
     this.pending.set(entry.commandId, structuredClone(entry));
   }
-  async applySync({ events = [], settled = [], rejected = [] }) {
+  async applySync({ resetConfirmed = false, events = [], settled = [], rejected = [] }) {
+    if (resetConfirmed) this.confirmed.clear();
     for (const e of events) this.confirmed.set(e.position, structuredClone(e));
     for (const id of settled) this.pending.delete(id);
     for (const r of rejected) this.rejected.set(r.commandId, structuredClone(r));
@@ -224,4 +225,22 @@ test('a sync retried after a lost answer does not apply a command twice', async 
   assert.equal(orders.pending.length, 0);
   assert.equal(server.engine.getOrder('o1').items[0].quantity, 1);
   assert.equal(orders.engine.getOrder('o1').version, 2);
+});
+
+test('a server with another log (a new database) replaces the local copy; the queue is re-decided on it', async () => {
+  const orders = await client();
+  await orders.submit({ type: 'CreateOrder', orderId: 'old', customerId: 'alice' });
+  await orders.submit({ type: 'AddItem', orderId: 'old', productId: 'a', quantity: 1, price: '1.00' });
+  await orders.sync();
+  await orders.submit({ type: 'PlaceOrder', orderId: 'old' });
+
+  server = new FakeServer(); // the server restarted on an empty database...
+  server.engine.createOrder({ orderId: 'new', customerId: 'alice' }); // ...and someone used it
+  await orders.sync();
+
+  assert.equal(orders.lastSync.restarted, true);
+  assert.deepEqual(orders.confirmed.map((e) => e.streamId), ['new']);
+  assert.deepEqual([...storage.confirmed.values()].map((e) => e.streamId), ['new']);
+  assert.deepEqual(orders.engine.listOrders('alice').orders.map((o) => o.id), ['new']);
+  assert.deepEqual(orders.rejected.map((r) => [r.command.type, r.error.code]), [['PlaceOrder', 'order_not_found']]);
 });

@@ -29,7 +29,7 @@ export function renderStatus({ connectivity, lastSync, pendingCount }) {
 
   $('#last-sync').textContent = lastSync.at
     ? lastSync.ok
-      ? `Last synced ${formatTime(lastSync.at)}.`
+      ? `Last synced ${formatTime(lastSync.at)}.${lastSync.restarted ? ' The server\'s log was not the one held here (new database?): reloaded it from the start.' : ''}`
       : `Last sync failed ${formatTime(lastSync.at)}: ${lastSync.error?.message ?? lastSync.error}`
     : 'Not synced since the page loaded.';
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{from_js, from_json, to_js};
-use crate::environment::{new_order_id, BrowserEnv};
+use crate::environment::BrowserEnv;
 use crate::error;
 use crate::inputs;
 use crate::typescript::{GetOrderOptionsArg, ListOrdersOptionsArg, NumberArg};
@@ -58,7 +58,7 @@ impl OrderEngine {
         if fields.get("orderId").is_none_or(Value::is_null) {
             let order_id = match self.order_id_for_retry(&options)? {
                 Some(id) => id,
-                None => new_order_id(),
+                None => self.engine.env_mut().new_id().to_string(),
             };
             fields.insert("orderId".into(), Value::String(order_id));
         }

@@ -245,3 +245,18 @@ test("metadata carries the command's commandId, actor and correlation ids", () =
   assert.equal(created.data.createdBy, "alice");
   assert.ok(!Number.isNaN(Date.parse(created.metadata.recordedAt)));
 });
+
+test("ids are UUID v7: unique, and their timestamp is the recording time", () => {
+  const engine = new OrderEngine();
+  // Enough ids to run through the pooled randomness several times.
+  for (let i = 0; i < 1500; i++) engine.createOrder({ customerId: "c" });
+  const log = engine.exportEvents();
+  const ids = log.map((e) => e.eventId).concat(log.map((e) => e.streamId));
+  assert.equal(new Set(ids).size, ids.length, "no id repeats");
+  const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  for (const id of ids) assert.match(id, v7);
+  for (const event of log) {
+    const millis = parseInt(event.eventId.replace(/-/g, "").slice(0, 12), 16);
+    assert.equal(millis, Date.parse(event.metadata.recordedAt));
+  }
+});

@@ -37,9 +37,14 @@ impl Default for BrowserEnv {
 }
 
 impl BrowserEnv {
-    /// A UUID v7 (RFC 9562): milliseconds since the epoch, then 74 random bits.
+    /// A UUID v7 (RFC 9562) for a fresh order: the current millisecond, then 74 random bits.
     pub(crate) fn new_id(&mut self) -> Uuid {
-        let millis = u64::try_from(self.now().timestamp_millis()).unwrap_or(0);
+        let now = self.now();
+        self.id_at(now)
+    }
+
+    fn id_at(&mut self, time: DateTime<Utc>) -> Uuid {
+        let millis = u64::try_from(time.timestamp_millis()).unwrap_or(0);
         if self.used + ID_RANDOM_BYTES > self.pool.len() {
             // Every supported host (browsers, Node >= 20) has Web Crypto; without it there
             // is no safe source of ids, so failing loudly is right.
@@ -63,6 +68,11 @@ impl Environment for BrowserEnv {
     }
 
     fn new_event_id(&mut self) -> Uuid {
-        self.new_id()
+        // The engine reads the clock once per commit (`recordedAt`) and then asks for the
+        // events' ids: stamping them with that same moment keeps id and record consistent.
+        match self.last {
+            Some(recorded_at) => self.id_at(recorded_at),
+            None => self.new_id(),
+        }
     }
 }

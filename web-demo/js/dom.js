@@ -47,3 +47,16 @@ export function formatTime(timestamp) {
   const date = new Date(timestamp);
   return Number.isNaN(date.getTime()) ? String(timestamp) : date.toLocaleString();
 }
+
+/**
+ * Runs `render` and gives the focus back to the "same" control if rendering replaced it:
+ * dynamic controls carry a `data-focus-key`, so polling never throws keyboard users out.
+ */
+export function preservingFocus(render) {
+  const active = document.activeElement;
+  const key = active?.dataset?.focusKey;
+  render();
+  if (key && !active.isConnected) {
+    document.querySelector(`[data-focus-key="${CSS.escape(key)}"]`)?.focus();
+  }
+}

@@ -3,7 +3,7 @@
 
 import init, { OrderEngine } from '../pkg/order_wasm.js';
 import { Connectivity } from './connectivity.js';
-import { $, clearAllErrors, clearError, showError } from './dom.js';
+import { $, clearAllErrors, clearError, preservingFocus, showError } from './dom.js';
 import { OfflineOrders } from './offline-orders.js';
 import { OfflineStorage } from './storage.js';
 import { customerOrders, renderKnownCustomers, renderOrderList } from './views/order-list.js';
@@ -31,6 +31,7 @@ async function start() {
   connectivity = new Connectivity();
   orders = new OfflineOrders({ OrderEngine, storage: await OfflineStorage.open() });
   orders.addEventListener('change', render);
+  orders.addEventListener('status', renderSyncStatus);
   connectivity.addEventListener('change', () => {
     render();
     syncSoon();
@@ -52,7 +53,15 @@ function syncSoon() {
   orders.sync().catch((error) => console.warn('sync failed, will retry:', error.message));
 }
 
+function renderSyncStatus() {
+  renderStatus({ connectivity, lastSync: orders.lastSync, pendingCount: orders.pending.length });
+}
+
 function render() {
+  preservingFocus(renderAll);
+}
+
+function renderAll() {
   const engine = orders.engine;
   const list = ui.customer ? customerOrders(engine, ui.customer) : [];
   const latest = ui.selectedId ? engine.getOrder(ui.selectedId) : null;
@@ -63,7 +72,7 @@ function render() {
   if (latest && ui.travelVersion !== null && ui.travelVersion >= latest.version) ui.travelVersion = null;
   const shown = latest && ui.travelVersion !== null ? engine.getOrder(ui.selectedId, { version: ui.travelVersion }) : latest;
 
-  renderStatus({ connectivity, lastSync: orders.lastSync, pendingCount: orders.pending.length });
+  renderSyncStatus();
   renderKnownCustomers(knownCustomers());
   renderOrderList({
     orders: list,

@@ -90,17 +90,19 @@ export class OfflineOrders extends EventTarget {
   }
 
   async runSync() {
+    let changed;
     try {
       const outcomes = await this.push(this.pending.slice());
       const { events, restart } = await this.pull();
-      await this.apply(outcomes, events, { restart });
+      changed = await this.apply(outcomes, events, { restart });
       this.lastSync = { ok: true, at: new Date(), error: null, restarted: restart };
     } catch (error) {
       this.lastSync = { ok: false, at: new Date(), error };
-      this.changed();
+      this.dispatchEvent(new Event('status'));
       throw error;
     }
-    this.changed();
+    // A poll that brought nothing only refreshes the status line, not the whole page.
+    this.dispatchEvent(new Event(changed ? 'change' : 'status'));
   }
 
   /**
@@ -128,7 +130,10 @@ export class OfflineOrders extends EventTarget {
     return outcomes;
   }
 
-  /** Applies a sync's results in memory and in IndexedDB, then rebases the local state. */
+  /**
+   * Applies a sync's results in memory and in IndexedDB, then rebases the local state.
+   * Returns whether anything changed.
+   */
   async apply(outcomes, events, { restart = false } = {}) {
     if (restart) this.confirmed = [];
     const fresh = this.contiguous(events);
@@ -152,6 +157,7 @@ export class OfflineOrders extends EventTarget {
       settled: [...settled, ...rejectedOnRebase.map((r) => r.commandId)],
       rejected: [...rejectedNow, ...rejectedOnRebase],
     });
+    return restart || fresh.length > 0 || settled.size > 0;
   }
 
   /**
@@ -217,6 +223,7 @@ export class OfflineOrders extends EventTarget {
     return seqs.length ? Math.max(...seqs) + 1 : 1;
   }
 
+  /** Data changed ('change'); a sync that changed nothing fires only 'status'. */
   changed() {
     this.dispatchEvent(new Event('change'));
   }

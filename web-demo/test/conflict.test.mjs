@@ -20,14 +20,24 @@ after(async () => {
   await server?.stop();
 });
 
-test('an order created by another client appears without a reload', async () => {
+test('an order created by another client appears without a reload, and the focus stays put', async () => {
   const { context, page } = await openApp(browser, server.url);
   await chooseCustomer(page, 'carl');
+  const mine = await createOrder(page);
+  await expectPending(page, 0);
+  // A keyboard user sits on their order's row while the page polls.
+  await page.locator(`#order-list [data-order-id="${mine}"]`).focus();
+
   const created = await api(server.url, '/orders', { method: 'POST', body: { customerId: 'carl' } });
   assert.equal(created.status, 201);
   const row = page.locator(`#order-list [data-order-id="${created.body.orderId}"]`);
   await row.waitFor({ timeout: 15_000 });
   assert.match(await row.textContent(), /draft/);
+  assert.equal(
+    await page.evaluate(() => document.activeElement?.dataset.orderId),
+    mine,
+    're-rendering the list kept the focus on the same row',
+  );
   await context.close();
 });
 

@@ -49,8 +49,20 @@ export function renderOrderDetail({ view, latestVersion, rejections = [], onRemo
         { class: 'actions' },
         editable
           ? [
-              el('button', { type: 'button', class: 'quiet', 'aria-label': `Remove one ${item.productId}`, onclick: () => onRemove(item.productId, 1) }, '−1'),
-              el('button', { type: 'button', class: 'quiet', 'aria-label': `Remove all ${item.productId}`, onclick: () => onRemove(item.productId) }, 'Remove'),
+              el('button', {
+                type: 'button',
+                class: 'quiet',
+                'aria-label': `Remove one ${item.productId}`,
+                dataset: { focusKey: `remove-one:${item.productId}` },
+                onclick: () => onRemove(item.productId, 1),
+              }, '−1'),
+              el('button', {
+                type: 'button',
+                class: 'quiet',
+                'aria-label': `Remove all ${item.productId}`,
+                dataset: { focusKey: `remove-all:${item.productId}` },
+                onclick: () => onRemove(item.productId),
+              }, 'Remove'),
             ]
           : null,
       ),

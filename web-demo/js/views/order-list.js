@@ -31,7 +31,7 @@ export function renderOrderList({ orders, selectedId, hasPending, onSelect }) {
             type: 'button',
             class: 'order-row',
             'aria-current': order.id === selectedId ? 'true' : undefined,
-            dataset: { orderId: order.id },
+            dataset: { orderId: order.id, focusKey: `order:${order.id}` },
             onclick: () => onSelect(order.id),
           },
           el('span', { class: 'mono' }, shortId(order.id)),

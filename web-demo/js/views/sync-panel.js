@@ -48,7 +48,7 @@ export function renderQueues({ pending, rejected, onDismiss }) {
         el('div', {}, el('strong', {}, describeCommand(entry.command))),
         el('div', { class: 'error' }, text, ' ', el('code', { class: 'code' }, code)),
         el('div', { class: 'muted small' }, `${entry.source === 'server' ? 'Rejected by the server' : 'No longer possible after syncing'}: ${entry.error.message}`),
-        el('button', { type: 'button', class: 'quiet', onclick: () => onDismiss(entry.commandId) }, 'Dismiss'),
+        el('button', { type: 'button', class: 'quiet', dataset: { focusKey: `dismiss:${entry.commandId}` }, onclick: () => onDismiss(entry.commandId) }, 'Dismiss'),
       );
     }),
   );

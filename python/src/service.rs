@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use order_core::{
-    AddItem, AsOf, CancelOrder, Command, CommandOptions, CreateOrder, Engine, EngineConfig,
-    EngineError, EventStore, MemoryStore, NativeRuntime, PlaceOrder, RemoveItem, StoreError,
+    AddItem, AsOf, CancelOrder, Command, CommandOptions, CommandOutcome, CreateOrder, Engine,
+    EngineConfig, EngineError, EventStore, MemoryStore, NativeRuntime, PlaceOrder, RemoveItem,
+    StoreError,
 };
 use order_store::{SqliteStore, Synchronous};
 use pyo3::prelude::*;
@@ -79,8 +80,36 @@ impl OrderService {
         command: Command,
         options: CommandOptions,
     ) -> Result<u64, Failure> {
-        self.with_engine(py, |engine| Ok(engine.handle(command, options)?.version))
+        self.with_engine(py, |engine| {
+            Ok(handle_in_one_transaction(engine, command, options)?.version)
+        })
     }
+}
+
+/// Runs one command's load, decision and append inside one write transaction: the state is
+/// read under the write lock, so no other process can slip in between the read and the
+/// append, and the reads share that transaction instead of opening one each. Still exactly
+/// one commit (one fsync at `synchronous="full"`) per command.
+fn handle_in_one_transaction(
+    engine: &mut HostEngine,
+    command: Command,
+    options: CommandOptions,
+) -> Result<CommandOutcome, Failure> {
+    let in_transaction = engine
+        .store_mut()
+        .begin_command()
+        .map_err(EngineError::from)?;
+    let result = engine.handle(command, options);
+    if in_transaction {
+        match &result {
+            Ok(_) => engine
+                .store_mut()
+                .finish_command()
+                .map_err(EngineError::from)?,
+            Err(_) => engine.store_mut().abort_command(),
+        }
+    }
+    Ok(result?)
 }
 
 fn open_store(path: Option<PathBuf>, synchronous: &str) -> Result<AnyStore, Failure> {
@@ -153,7 +182,7 @@ impl OrderService {
                 order_id,
                 customer_id,
             });
-            Ok(engine.handle(command, options)?)
+            handle_in_one_transaction(engine, command, options)
         })?;
         Ok(outcome.order_id)
     }

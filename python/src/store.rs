@@ -12,6 +12,31 @@ pub enum AnyStore {
     Sqlite(SqliteStore),
 }
 
+impl AnyStore {
+    /// Opens the transaction one command runs in; `false` when the backend needs none
+    /// (memory). On SQLite this is the store's batch, holding this single command.
+    pub fn begin_command(&mut self) -> Result<bool, StoreError> {
+        match self {
+            AnyStore::Memory(_) => Ok(false),
+            AnyStore::Sqlite(s) => s.begin_batch().map(|()| true),
+        }
+    }
+
+    /// Commits it: nothing the command wrote is durable, or acknowledged, before this.
+    pub fn finish_command(&mut self) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Memory(_) => Ok(()),
+            AnyStore::Sqlite(s) => s.finish_batch(),
+        }
+    }
+
+    pub fn abort_command(&mut self) {
+        if let AnyStore::Sqlite(s) = self {
+            s.abort_batch();
+        }
+    }
+}
+
 macro_rules! delegate {
     ($self:ident, $store:ident => $call:expr) => {
         match $self {

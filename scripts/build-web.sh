@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 pkg=wasm/pkg-web
 built="$pkg/order_wasm_bg.wasm"
 
-# Anything that changes the wasm: the adapter, the core, the lock file.
+# Anything that changes the wasm: the adapter, the core, the lock file, the build script.
 stale() {
   [ ! -f "$built" ] && return 0
-  [ -n "$(find wasm/src wasm/Cargo.toml core/src core/Cargo.toml Cargo.lock -newer "$built" -print -quit 2>/dev/null)" ]
+  [ -n "$(find wasm/src wasm/Cargo.toml core/src core/Cargo.toml Cargo.lock scripts/build-wasm.sh -newer "$built" -print -quit 2>/dev/null)" ]
 }
 
 if stale; then

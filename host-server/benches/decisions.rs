@@ -130,6 +130,22 @@ fn main() {
         native_decide,
         fresh_decide,
     );
+    // What the fuel budget has to cover (SandboxLimits: per call + per input byte).
+    wasm.decide(&ten_lines, &command, &ctx).unwrap().ok();
+    let decide_fuel = wasm.last_fuel_used().unwrap_or_default();
+    wasm.evolve(initial_state(), &stream).unwrap();
+    let evolve_fuel = wasm.last_fuel_used().unwrap_or_default();
+    let stream_bytes: usize = stream
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap().len())
+        .sum();
+    let limits = wasm.limits();
+    println!(
+        "fuel used: decide {decide_fuel}, evolve {evolve_fuel} ({:.0} per input byte); budget {} per call + {} per input byte",
+        evolve_fuel as f64 / stream_bytes as f64,
+        limits.fuel_per_call,
+        limits.fuel_per_input_byte
+    );
     println!(
         "instances created: reused runtime {}, per-call runtime {}",
         wasm.instantiations(),

@@ -227,3 +227,29 @@ fn a_fresh_instance_per_call_decides_the_same() {
     }
     assert_eq!(fresh.instantiations(), 3);
 }
+
+#[test]
+fn a_stream_longer_than_one_guest_call_folds_the_same() {
+    // 1,301 events: more than two chunks of the runtime's fold.
+    let mut events = vec![given_event(&serde_json::json!({"type": "OrderCreated",
+        "orderId": "o-1", "customerId": "c-1", "createdAt": "2026-01-01T10:00:00Z"}))];
+    for i in 0..650 {
+        let product = format!("p-{}", i % 7);
+        events.push(given_event(
+            &serde_json::json!({"type": "ItemAdded", "orderId": "o-1",
+            "productId": product, "quantity": 3, "price": "0.10"}),
+        ));
+        events.push(given_event(
+            &serde_json::json!({"type": "ItemRemoved", "orderId": "o-1",
+            "productId": product, "quantity": 1}),
+        ));
+    }
+    let log = envelopes(&events);
+    let mut wasm = runtime();
+    let state = wasm.evolve(initial_state(), &events).unwrap();
+    assert_eq!(state, evolve_all(initial_state(), &events));
+    assert_eq!(state.version, 1301);
+    let view = wasm.project(None, &log).unwrap();
+    assert_eq!(view, project_all(None, &log));
+    assert_eq!(view.unwrap().total.to_string(), "130.00");
+}

@@ -121,7 +121,64 @@ impl WasmRuntime {
         }
         outcome.map_err(|e| failure(operation, e, fuel))
     }
+    fn evolve_chunk(
+        &mut self,
+        state: OrderState,
+        events: &[Event],
+    ) -> Result<OrderState, RuntimeError> {
+        let state = to_json("state", &state)?;
+        let events = events
+            .iter()
+            .map(|e| to_json("event", e))
+            .collect::<Result<Vec<_>, _>>()?;
+        let input_bytes = state.len() + events.iter().map(String::len).sum::<usize>();
+        let evolved = self.call("evolve", input_bytes, |domain, store| {
+            domain
+                .order_domain_decider()
+                .call_evolve(store, &state, &events)
+        })?;
+        let evolved = evolved.map_err(|problem| {
+            RuntimeError(format!(
+                "the guest could not decode what the host sent to evolve: {problem}"
+            ))
+        })?;
+        from_guest("state", &evolved)
+    }
+
+    fn project_chunk(
+        &mut self,
+        view: Option<OrderView>,
+        envelopes: &[EventEnvelope],
+    ) -> Result<Option<OrderView>, RuntimeError> {
+        let view = view.as_ref().map(|v| to_json("view", v)).transpose()?;
+        let envelopes = envelopes
+            .iter()
+            .map(|e| to_json("envelope", e))
+            .collect::<Result<Vec<_>, _>>()?;
+        let input_bytes =
+            view.as_ref().map_or(0, String::len) + envelopes.iter().map(String::len).sum::<usize>();
+        let projected = self.call("project", input_bytes, |domain, store| {
+            domain
+                .order_domain_decider()
+                .call_project(store, view.as_deref(), &envelopes)
+        })?;
+        let projected = projected.map_err(|problem| {
+            RuntimeError(format!(
+                "the guest could not decode what the host sent to project: {problem}"
+            ))
+        })?;
+        projected.map(|v| from_guest("view", &v)).transpose()
+    }
 }
+
+/// Events (or envelopes) folded per guest call.
+const FOLD_CHUNK: usize = 512;
+
+// The server moves runtimes between threads (e.g. into its writer).
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<WasmRuntime>();
+};
 
 /// Describes why a guest call failed, naming the limit it hit when it hit one.
 fn failure(operation: &str, error: wasmtime::Error, fuel: u64) -> RuntimeError {
@@ -166,23 +223,14 @@ impl DomainRuntime for WasmRuntime {
     }
 
     fn evolve(&mut self, state: OrderState, events: &[Event]) -> Result<OrderState, RuntimeError> {
-        let state = to_json("state", &state)?;
-        let events = events
-            .iter()
-            .map(|e| to_json("event", e))
-            .collect::<Result<Vec<_>, _>>()?;
-        let input_bytes = state.len() + events.iter().map(String::len).sum::<usize>();
-        let evolved = self.call("evolve", input_bytes, |domain, store| {
-            domain
-                .order_domain_decider()
-                .call_evolve(store, &state, &events)
-        })?;
-        let evolved = evolved.map_err(|problem| {
-            RuntimeError(format!(
-                "the guest could not decode what the host sent to evolve: {problem}"
-            ))
-        })?;
-        from_guest("state", &evolved)
+        // A fold may be split anywhere: chunks bound the guest's memory per call however
+        // long the stream (verify and replay hand over whole streams).
+        if events.is_empty() {
+            return self.evolve_chunk(state, events);
+        }
+        events
+            .chunks(FOLD_CHUNK)
+            .try_fold(state, |state, chunk| self.evolve_chunk(state, chunk))
     }
 
     fn project(
@@ -190,24 +238,12 @@ impl DomainRuntime for WasmRuntime {
         view: Option<OrderView>,
         envelopes: &[EventEnvelope],
     ) -> Result<Option<OrderView>, RuntimeError> {
-        let view = view.as_ref().map(|v| to_json("view", v)).transpose()?;
-        let envelopes = envelopes
-            .iter()
-            .map(|e| to_json("envelope", e))
-            .collect::<Result<Vec<_>, _>>()?;
-        let input_bytes =
-            view.as_ref().map_or(0, String::len) + envelopes.iter().map(String::len).sum::<usize>();
-        let projected = self.call("project", input_bytes, |domain, store| {
-            domain
-                .order_domain_decider()
-                .call_project(store, view.as_deref(), &envelopes)
-        })?;
-        let projected = projected.map_err(|problem| {
-            RuntimeError(format!(
-                "the guest could not decode what the host sent to project: {problem}"
-            ))
-        })?;
-        projected.map(|v| from_guest("view", &v)).transpose()
+        if envelopes.is_empty() {
+            return self.project_chunk(view, envelopes);
+        }
+        envelopes
+            .chunks(FOLD_CHUNK)
+            .try_fold(view, |view, chunk| self.project_chunk(view, chunk))
     }
 
     fn module_hash(&self) -> Option<String> {

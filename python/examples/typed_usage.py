@@ -92,6 +92,10 @@ def main() -> None:
         assert replay(service.events(order.id)) == order.to_dict()
         assert len(service.list_orders("customer-123")) == 1
         assert service.rebuild_read_models() == len(service.all_events())
+        with OrderService() as copy:
+            log: List[Dict[str, Any]] = [e.to_dict() for e in service.all_events()]
+            assert copy.import_events(log) == len(log)
+            assert copy.get_order(order.id) == order
     assert pure()[0]["type"] == "OrderCreated"
     print("typed usage: ok")
 

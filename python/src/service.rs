@@ -8,13 +8,13 @@ use std::sync::{Mutex, MutexGuard};
 use order_core::{
     AddItem, AsOf, CancelOrder, Command, CommandOptions, CommandOutcome, CreateOrder, Engine,
     EngineConfig, EngineError, EventStore, MemoryStore, NativeRuntime, PlaceOrder, RemoveItem,
-    StoreError,
+    StoreError, StoredEvent,
 };
 use order_store::{SqliteStore, Synchronous};
 use pyo3::prelude::*;
 use uuid::Uuid;
 
-use crate::convert::{price_text, quantity_text, to_plain, utc_datetime};
+use crate::convert::{from_plain, price_text, quantity_text, to_plain, utc_datetime};
 use crate::environment::HostEnvironment;
 use crate::errors::{invalid_input, Failure};
 use crate::store::AnyStore;
@@ -351,6 +351,20 @@ impl OrderService {
             py,
             |engine| Ok(engine.rebuild_read_models(PAGE, |_, _| {})?),
         )?)
+    }
+
+    /// Appends stored events (dicts in the envelope shape, e.g. from `all_events()` of another
+    /// store or the server's `GET /events`) as they are, keeping each `schemaVersion`; global
+    /// positions are re-assigned and each event must continue its stream. All or nothing;
+    /// returns how many were imported. An in-memory service imports only while empty.
+    fn import_events(&self, py: Python<'_>, events: &Bound<'_, PyAny>) -> PyResult<u64> {
+        let events: Vec<StoredEvent> = from_plain(events, "events")?;
+        Ok(self.with_engine(py, |engine| {
+            Ok(engine
+                .store_mut()
+                .import(events)
+                .map_err(EngineError::from)?)
+        })?)
     }
 
     /// Replays every stream (state and read model) and compares it with the stored read

@@ -3,7 +3,7 @@
 
 use order_core::{
     CommandRecord, Commit, EventEnvelope, EventStore, MemoryStore, OrderPage, OrderView, Snapshot,
-    StoreError,
+    StoreError, StoredEvent,
 };
 use order_store::SqliteStore;
 
@@ -27,6 +27,35 @@ impl AnyStore {
         match self {
             AnyStore::Memory(_) => Ok(()),
             AnyStore::Sqlite(s) => s.finish_batch(),
+        }
+    }
+
+    /// Appends stored events (e.g. another store's export) as they are, re-assigning global
+    /// positions; each must continue its stream. All or nothing. Returns events imported.
+    pub fn import(&mut self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.import(events),
+            AnyStore::Memory(m) => {
+                // The in-memory store is rebuilt from a whole log; merging into a live one
+                // would drop its snapshots and command fingerprints, so only an empty one.
+                if m.last_position()? != 0 {
+                    return Err(StoreError::Invalid(
+                        "an in-memory OrderService imports only while empty".into(),
+                    ));
+                }
+                let count = events.len() as u64;
+                let mut log = Vec::with_capacity(events.len());
+                for (index, stored) in events.into_iter().enumerate() {
+                    let event_id = stored.event_id;
+                    let mut envelope = stored
+                        .into_envelope()
+                        .map_err(|e| StoreError::Invalid(format!("event {event_id}: {e}")))?;
+                    envelope.position = index as u64 + 1;
+                    log.push(envelope);
+                }
+                *m = MemoryStore::from_events(log)?;
+                Ok(count)
+            }
         }
     }
 

@@ -21,6 +21,10 @@ after(async () => {
 
 test('edits made with the network off survive a reload and sync when back online', async () => {
   const { context, page, pageErrors } = await openApp(browser, server.url);
+  const commandPosts = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname === '/commands') commandPosts.push(request.postData());
+  });
   await waitOfflineShell(page);
   await chooseCustomer(page, 'bob');
   const orderId = await createOrder(page);
@@ -30,6 +34,7 @@ test('edits made with the network off survive a reload and sync when back online
   // A real loss of network: no request can leave the browser, navigator.onLine is false.
   await context.setOffline(true);
   await expectText(page, '#connection', 'Offline');
+  const postsBeforeOffline = commandPosts.length;
   await addItem(page, { product: 'widget', quantity: 2, price: '29.99' });
   await addItem(page, { product: 'gadget', quantity: 1, price: '49.99' });
   await clickCommand(page, 'Place order');
@@ -49,6 +54,7 @@ test('edits made with the network off survive a reload and sync when back online
   await expectText(page, '#order-total', '109.97');
   await expectText(page, '#order-status', 'placed');
   await screenshot(page, 'offline-after-reload');
+  assert.deepEqual(commandPosts.slice(postsBeforeOffline), [], 'the page tried to send nothing while offline');
   const meanwhile = await api(server.url, `/orders/${orderId}`);
   assert.equal(meanwhile.body.status, 'draft', 'nothing reached the server while offline');
   assert.deepEqual(meanwhile.body.items, []);

@@ -123,6 +123,7 @@ async function run(errorSlot, command, onAccepted = () => {}) {
   document.body.dataset.running = String(running);
   try {
     const result = await orders.submit(command, { actor: ui.actor });
+    clearAllErrors(); // the order changed: earlier refusals may no longer hold
     onAccepted(result);
     syncSoon();
   } catch (error) {

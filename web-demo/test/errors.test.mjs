@@ -43,6 +43,7 @@ test('rule-breaking input is explained beside its control and nothing is queued'
 
   await addItem(page, { product: 'widget', quantity: 1, price: '2.50' });
   assert.equal((await errorBeside(page, 'add-item')).code, null);
+  assert.equal((await errorBeside(page, 'place-order')).code, null, 'a change clears refusals it made stale');
   await addItem(page, { product: 'widget', quantity: 1, price: '3.00' });
   assert.equal((await errorBeside(page, 'add-item')).code, 'price_mismatch');
   await screenshot(page, 'errors-beside-controls');

@@ -36,7 +36,7 @@ export function renderHistory({ events, shownVersion, isConfirmed }) {
           envelope.type,
           isConfirmed(envelope) ? null : el('span', { class: 'badge pending', title: 'Decided locally, waiting to sync' }, 'unsynced'),
         ),
-        el('td', { class: 'nowrap' }, formatTime(envelope.metadata?.recordedAt)),
+        el('td', { class: 'time' }, formatTime(envelope.metadata?.recordedAt)),
         el('td', { class: 'nowrap' }, envelope.metadata?.actor ?? '—'),
         el('td', { class: 'payload' }, ...payloadLines(envelope.data)),
       ),

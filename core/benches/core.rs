@@ -5,9 +5,8 @@ use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use order_core::testing::default_context;
 use order_core::{
-    decide, evolve_all, initial_state, AddItem, Command, CommandOptions, CreateOrder,
-    DecimalText, Engine, Event, FixedEnvironment, ItemAdded, MemoryStore, Money, OrderCreated,
-    PlaceOrder,
+    decide, evolve_all, initial_state, AddItem, Command, CommandOptions, CreateOrder, DecimalText,
+    Engine, Event, FixedEnvironment, ItemAdded, MemoryStore, Money, OrderCreated, PlaceOrder,
 };
 
 fn history(lines: usize) -> Vec<Event> {
@@ -69,7 +68,9 @@ fn lifecycle(c: &mut Criterion) {
             || {
                 Engine::new(
                     MemoryStore::new(),
-                    FixedEnvironment::starting_at(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()),
+                    FixedEnvironment::starting_at(
+                        Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+                    ),
                 )
             },
             |mut engine| {
@@ -85,8 +86,12 @@ fn lifecycle(c: &mut Criterion) {
                             opts(),
                         )
                         .unwrap();
-                    engine.handle(add_item(&id, "p-1", "29.99"), opts()).unwrap();
-                    engine.handle(add_item(&id, "p-2", "49.99"), opts()).unwrap();
+                    engine
+                        .handle(add_item(&id, "p-1", "29.99"), opts())
+                        .unwrap();
+                    engine
+                        .handle(add_item(&id, "p-2", "49.99"), opts())
+                        .unwrap();
                     engine
                         .handle(Command::PlaceOrder(PlaceOrder { order_id: id }), opts())
                         .unwrap();

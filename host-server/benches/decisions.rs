@@ -1,14 +1,15 @@
 //! Per-decision cost inside wasmtime beside the native core, for the same inputs:
 //! decide(AddItem) on an order with 10 lines, and evolve of a 50-event stream.
 //! Prints ns/op for each runtime and the ratio. Run: scripts/bench-guest.sh
+//! (BENCH_GUEST=file.wasm measures another guest component instead of the embedded one).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use order_core::testing::default_context;
 use order_core::{
-    evolve_all, initial_state, AddItem, Command, DomainRuntime, Event, ItemAdded, Money,
-    NativeRuntime, OrderCreated,
+    evolve_all, initial_state, AddItem, Command, Context, DomainRuntime, Event, ItemAdded, Money,
+    NativeRuntime, OrderCreated, OrderState,
 };
 use order_server::wasm::{GuestModule, WasmRuntime};
 
@@ -39,6 +40,23 @@ fn add_item() -> Command {
         quantity: 3.into(),
         price: "49.99".into(),
     })
+}
+
+/// What a guest call does, natively: encode the inputs, decode them, decide, encode the
+/// outcome, decode it.
+fn decide_through_json(state: &OrderState, command: &Command, ctx: &Context) -> Vec<Event> {
+    let state: OrderState = serde_json::from_str(&serde_json::to_string(state).unwrap()).unwrap();
+    let command: Command = serde_json::from_str(&serde_json::to_string(command).unwrap()).unwrap();
+    let ctx: Context = serde_json::from_str(&serde_json::to_string(ctx).unwrap()).unwrap();
+    let events = order_core::decide(&state, &command, &ctx).unwrap();
+    let texts: Vec<String> = events
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+    texts
+        .iter()
+        .map(|t| order_core::event_from_json(t).unwrap())
+        .collect()
 }
 
 /// Mean ns per call of `op`, over as many calls as fit in `budget` after a warm-up.
@@ -72,11 +90,21 @@ fn main() {
             .unwrap_or(1500),
     );
     let started = Instant::now();
-    let module = GuestModule::embedded().expect("the embedded guest loads");
+    // BENCH_GUEST=file.wasm measures another build of the guest (as `serve --guest` would run it).
+    let (module, size) = match std::env::var_os("BENCH_GUEST") {
+        Some(path) => {
+            let bytes = std::fs::read(&path).expect("BENCH_GUEST is readable");
+            let module = GuestModule::from_bytes(&bytes).expect("BENCH_GUEST loads");
+            (module, bytes.len())
+        }
+        None => (
+            GuestModule::embedded().expect("the embedded guest loads"),
+            order_server::wasm::EMBEDDED_GUEST.len(),
+        ),
+    };
     println!(
-        "guest {} ({} bytes), compiled in {:.0} ms",
+        "guest {} ({size} bytes), compiled in {:.0} ms",
         &module.hash()[..16],
-        order_server::wasm::EMBEDDED_GUEST.len(),
         started.elapsed().as_secs_f64() * 1e3
     );
 
@@ -113,6 +141,16 @@ fn main() {
         black_box(wasm.decide(black_box(&ten_lines), &command, &ctx).unwrap()).ok();
     });
     row("decide AddItem, 10-line order", native_decide, wasm_decide);
+    // The same decision with the boundary's JSON round trip done natively: separates the
+    // cost of crossing in JSON from the cost of running inside wasmtime.
+    let native_json_decide = ns_per_op(budget, || {
+        black_box(decide_through_json(black_box(&ten_lines), &command, &ctx));
+    });
+    row(
+        "decide AddItem, native with the JSON round trip",
+        native_json_decide,
+        wasm_decide,
+    );
 
     let native_evolve = ns_per_op(budget, || {
         black_box(native.evolve(initial_state(), black_box(&stream)).unwrap());

@@ -2,7 +2,8 @@
 # Benchmark: the order-lifecycle workload (per order: create, add 2 items, place; each
 # command in its own transaction) on an SQLite file (WAL), order_core beside the
 # `eventsourcing` library, at synchronous=NORMAL and FULL. Prints commands/s and the ratio.
-#   scripts/bench-python.sh [--orders N] [--synchronous normal|full|both]   (N defaults to 5000)
+#   scripts/bench-python.sh [--orders N] [--synchronous normal|full|both] [--repeat R]
+# (N=5000 orders, R=3 interleaved runs per library; the best of each is compared).
 # Idempotent: reuses its venv under target/ and reinstalls order_core from source each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -253,3 +253,18 @@ fn a_stream_longer_than_one_guest_call_folds_the_same() {
     assert_eq!(view, project_all(None, &log));
     assert_eq!(view.unwrap().total.to_string(), "130.00");
 }
+
+#[test]
+fn an_instance_that_grew_past_the_recycle_size_is_replaced() {
+    let limits = order_server::wasm::SandboxLimits {
+        recycle_above_bytes: 0,
+        ..Default::default()
+    };
+    let mut wasm = WasmRuntime::with_limits(GuestModule::embedded().unwrap(), limits);
+    let events = vec![given_event(&serde_json::json!({"type": "OrderCreated",
+        "orderId": "o-1", "customerId": "c-1", "createdAt": "2026-01-01T10:00:00Z"}))];
+    for _ in 0..3 {
+        assert_eq!(wasm.evolve(initial_state(), &events).unwrap().version, 1);
+    }
+    assert_eq!(wasm.instantiations(), 3);
+}

@@ -70,24 +70,27 @@ impl WasmRuntime {
     }
 
     fn live_instance(&mut self) -> Result<&mut LiveInstance, RuntimeError> {
-        if self.live.is_none() {
-            let mut store = Store::new(self.module.engine(), SandboxState::new(&self.limits));
-            store.limiter(|state| state);
-            // Instantiation runs the guest's start code, so it is metered too.
-            store
-                .set_fuel(self.limits.fuel_per_call)
-                .map_err(|e| RuntimeError(format!("cannot meter the guest: {e:#}")))?;
-            let domain = self
-                .module
-                .pre()
-                .instantiate(&mut store)
-                .map_err(|e| failure("instantiation", e, self.limits.fuel_per_call))?;
-            self.instantiations += 1;
-            self.live = Some(LiveInstance { store, domain });
-        }
-        self.live
-            .as_mut()
-            .ok_or_else(|| RuntimeError("no guest instance".into()))
+        let live = match self.live.take() {
+            Some(live) => live,
+            None => self.instantiate()?,
+        };
+        Ok(self.live.insert(live))
+    }
+
+    fn instantiate(&mut self) -> Result<LiveInstance, RuntimeError> {
+        let mut store = Store::new(self.module.engine(), SandboxState::new(&self.limits));
+        store.limiter(|state| state);
+        // Instantiation runs the guest's start code, so it is metered too.
+        store
+            .set_fuel(self.limits.fuel_per_call)
+            .map_err(|e| RuntimeError(format!("cannot meter the guest: {e:#}")))?;
+        let domain = self
+            .module
+            .pre()
+            .instantiate(&mut store)
+            .map_err(|e| failure("instantiation", e, self.limits.fuel_per_call))?;
+        self.instantiations += 1;
+        Ok(LiveInstance { store, domain })
     }
 
     /// Runs one guest export under a budget sized by its input.
@@ -121,6 +124,7 @@ impl WasmRuntime {
         }
         outcome.map_err(|e| failure(operation, e, fuel))
     }
+
     fn evolve_chunk(
         &mut self,
         state: OrderState,

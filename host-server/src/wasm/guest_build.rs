@@ -43,6 +43,9 @@ pub fn build_guest_component(
     if !features.is_empty() {
         command.arg("--features").arg(features.join(","));
     }
+    // A build script's stdout is read by cargo as `cargo:` directives; keep the nested
+    // build's chatter out of it.
+    command.stdout(std::io::stderr());
     for name in LEAKING_ENV {
         command.env_remove(name);
     }

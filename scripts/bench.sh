@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 echo "==== native core (criterion) ===="
 cargo bench -p order-core --bench core -- --noplot 2>&1 | grep -E '^[a-z].*/|time:|thrpt:'
-for part in wasm guest server python; do
+for part in wasm server python; do
   echo "==== $part ===="
   "scripts/bench-$part.sh"
 done

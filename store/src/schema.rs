@@ -6,7 +6,8 @@ use rusqlite::Connection;
 /// Each entry moves the schema from version `index` to `index + 1`. Append only.
 const MIGRATIONS: &[&str] = &[
     // v1: the event log, snapshots, the order read model, projection checkpoints and the
-    // command records that make retries idempotent.
+    // command records that make retries idempotent. Tables keyed by text are WITHOUT ROWID:
+    // one b-tree instead of two, so a commit dirties fewer pages.
     "
     CREATE TABLE events (
         position       INTEGER PRIMARY KEY,          -- global, 1-based, gap-free
@@ -25,7 +26,7 @@ const MIGRATIONS: &[&str] = &[
         version              INTEGER NOT NULL,
         state_schema_version INTEGER NOT NULL,
         state                TEXT    NOT NULL
-    );
+    ) WITHOUT ROWID;
     CREATE TABLE rm_orders (
         id          TEXT PRIMARY KEY,
         customer_id TEXT    NOT NULL,
@@ -34,12 +35,12 @@ const MIGRATIONS: &[&str] = &[
         created_at  TEXT    NOT NULL,
         version     INTEGER NOT NULL,
         view        TEXT    NOT NULL                 -- the full OrderView JSON
-    );
+    ) WITHOUT ROWID;
     CREATE INDEX rm_orders_by_customer ON rm_orders (customer_id, created_at, id);
     CREATE TABLE projection_checkpoints (
         name     TEXT PRIMARY KEY,
         position INTEGER NOT NULL
-    );
+    ) WITHOUT ROWID;
     INSERT INTO projection_checkpoints (name, position) VALUES ('rm_orders', 0);
     CREATE TABLE commands (
         command_id  TEXT PRIMARY KEY,
@@ -47,7 +48,7 @@ const MIGRATIONS: &[&str] = &[
         version     INTEGER NOT NULL,
         positions   TEXT    NOT NULL,                -- JSON array of global positions
         fingerprint TEXT
-    );
+    ) WITHOUT ROWID;
     ",
 ];
 

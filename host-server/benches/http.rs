@@ -254,6 +254,12 @@ fn write_one(
     tx.commit()
 }
 
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument is not supported (one table).
     println!("order-server HTTP benchmark (loopback; lifecycle = create, 2 x add item, place)");
@@ -270,7 +276,11 @@ fn main() {
         "-".repeat(12),
         "-".repeat(12)
     );
+    let load_before = load_average();
+    // The raw loop runs first and last: fsync latency on a shared machine drifts with
+    // whatever else is writing, and the two rows show how much.
     for row in [
+        raw_sqlite_lifecycle(),
         http_lifecycle(1, "full"),
         http_lifecycle(32, "full"),
         http_lifecycle(32, "normal"),
@@ -279,6 +289,10 @@ fn main() {
         row.print();
     }
     println!();
+    println!(
+        "load average before / after: {load_before} / {}",
+        load_average()
+    );
     println!(
         "HTTP rows: the real binary (guest decides in wasmtime, group commit). The raw row is \
          the one-fsync-per-command floor; group commit can beat it under concurrency."

@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
-echo "lint: rustfmt and clippy clean"
+scripts/check-readme.py
+echo "lint: rustfmt and clippy clean, README examples in sync"

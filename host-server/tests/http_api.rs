@@ -505,6 +505,27 @@ fn feeds_paging_sync_health_and_metrics() {
     let not_array = server.post("/commands", json!({"type": "PlaceOrder"}));
     assert_eq!((not_array.status, not_array.code()), (400, "invalid_input"));
     assert_eq!(server.post("/commands", json!([])).body, json!([]));
+    // A per-command actor wins over the X-Actor header: one request can carry commands
+    // queued by different people.
+    let mixed = server.post_with(
+        "/commands",
+        json!([
+            {"commandId": "a-1", "type": "CreateOrder", "orderId": "o-actors", "customerId": "c-a", "actor": "bob"},
+            {"commandId": "a-2", "type": "CancelOrder", "orderId": "o-actors"}
+        ]),
+        &[("x-actor", "carol")],
+    );
+    assert_eq!(mixed.status, 200, "{}", mixed.text);
+    let events = server.events_of("o-actors");
+    assert_eq!(events[0]["metadata"]["actor"], "bob");
+    assert_eq!(events[0]["data"]["createdBy"], "bob");
+    assert_eq!(events[1]["metadata"]["actor"], "carol");
+    let bad_actor = server.post(
+        "/commands",
+        json!([{"commandId": "a-3", "type": "PlaceOrder", "orderId": "o-actors", "actor": 7}]),
+    );
+    assert_eq!(bad_actor.body[0]["error"]["code"], "invalid_input");
+    // (o-actors is the 8th order created in this test; the metrics below count it.)
 
     // Operations.
     let health = server.get("/health");
@@ -514,7 +535,7 @@ fn feeds_paging_sync_health_and_metrics() {
     let metrics = server.get("/metrics");
     assert_eq!(metrics.status, 200);
     for needle in [
-        "orders_commands_total{type=\"CreateOrder\",outcome=\"accepted\"} 7",
+        "orders_commands_total{type=\"CreateOrder\",outcome=\"accepted\"} 8",
         "orders_commands_total{type=\"AddItem\",outcome=\"invalid_quantity\"} 1",
         "orders_events_written_total",
         "orders_write_batch_commands_bucket",

@@ -124,6 +124,10 @@ pub struct BodyOptions {
     pub command_id: Option<String>,
     #[serde(default)]
     pub expected_version: Option<u64>,
+    /// Who asked; wins over the `X-Actor` header, so one sync request can carry commands
+    /// queued by different people.
+    #[serde(default)]
+    pub actor: Option<String>,
 }
 
 /// Builds the command of type `command_type` from a body (with the path fields already
@@ -146,14 +150,14 @@ fn command_request(
 
 pub fn body_options(body: &Map<String, Value>) -> Result<BodyOptions, ApiError> {
     let mut fields = Map::new();
-    for key in ["commandId", "expectedVersion"] {
+    for key in ["commandId", "expectedVersion", "actor"] {
         if let Some(value) = body.get(key).filter(|v| !v.is_null()) {
             fields.insert(key.into(), value.clone());
         }
     }
     serde_json::from_value(Value::Object(fields)).map_err(|e| {
         ApiError::invalid_input(format!(
-            "{e} (commandId must be a string, expectedVersion a non-negative integer)"
+            "{e} (commandId and actor must be strings, expectedVersion a non-negative integer)"
         ))
     })
 }
@@ -164,6 +168,9 @@ pub fn decode_command(value: Value) -> Result<Command, ApiError> {
 }
 
 /// Headers and body may both name the idempotency key / expected version, but not differently.
+/// Longest actor accepted in a body (the same bound as the `X-Actor` header).
+const MAX_ACTOR_LEN: usize = 200;
+
 pub fn merge_options(
     headers: &CommandHeaders,
     body: BodyOptions,
@@ -183,10 +190,15 @@ pub fn merge_options(
         "expectedVersion",
         body.expected_version,
     )?;
+    if body.actor.as_ref().is_some_and(|a| a.len() > MAX_ACTOR_LEN) {
+        return Err(ApiError::invalid_input(format!(
+            "actor must be at most {MAX_ACTOR_LEN} bytes"
+        )));
+    }
     Ok(CommandOptions {
         command_id,
         expected_version,
-        actor: headers.actor.clone(),
+        actor: body.actor.or_else(|| headers.actor.clone()),
         correlation_id: headers.correlation_id.clone(),
         causation_id: None,
     })

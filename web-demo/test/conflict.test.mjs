@@ -3,32 +3,23 @@
 // while the page rebases on the server's events.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  addItem, api, chooseCustomer, createOrder, expectPending, expectText, launchBrowser,
-  openApp, screenshot, startServer,
+  addItem, api, chooseCustomer, createOrder, expectPending, expectText, openApp, screenshot, shareServerAndBrowser,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+// One server and one browser for the tests of this file.
+const shared = shareServerAndBrowser();
 
 test('an order created by another client appears without a reload, and the focus stays put', async () => {
-  const { context, page } = await openApp(browser, server.url);
+  const { context, page } = await openApp(shared.browser, shared.server.url);
   await chooseCustomer(page, 'carl');
   const mine = await createOrder(page);
   await expectPending(page, 0);
   // A keyboard user sits on their order's row while the page polls.
   await page.locator(`#order-list [data-order-id="${mine}"]`).focus();
 
-  const created = await api(server.url, '/orders', { method: 'POST', body: { customerId: 'carl' } });
+  const created = await api(shared.server.url, '/orders', { method: 'POST', body: { customerId: 'carl' } });
   assert.equal(created.status, 201);
   const row = page.locator(`#order-list [data-order-id="${created.body.orderId}"]`);
   await row.waitFor({ timeout: 15_000 });
@@ -42,7 +33,7 @@ test('an order created by another client appears without a reload, and the focus
 });
 
 test('an item added offline to an order cancelled elsewhere is rejected and the page rebases', async () => {
-  const { context, page, pageErrors } = await openApp(browser, server.url);
+  const { context, page, pageErrors } = await openApp(shared.browser, shared.server.url);
   await chooseCustomer(page, 'carol');
   const orderId = await createOrder(page);
   await addItem(page, { product: 'widget', quantity: 1, price: '10.00' });
@@ -55,7 +46,7 @@ test('an item added offline to an order cancelled elsewhere is rejected and the 
   await expectPending(page, 1);
 
   // The second client: the back office cancels the order over HTTP.
-  const cancelled = await api(server.url, `/orders/${orderId}/cancel`, {
+  const cancelled = await api(shared.server.url, `/orders/${orderId}/cancel`, {
     method: 'POST',
     body: { reason: 'out of stock' },
     headers: { 'x-actor': 'back-office' },
@@ -84,7 +75,7 @@ test('an item added offline to an order cancelled elsewhere is rejected and the 
   assert.match(beside, /order_not_draft/);
   await screenshot(page, 'conflict-rejected');
 
-  const server_view = (await api(server.url, `/orders/${orderId}`)).body;
+  const server_view = (await api(shared.server.url, `/orders/${orderId}`)).body;
   assert.equal(server_view.status, 'cancelled');
   assert.deepEqual(server_view.items.map((i) => i.productId), ['widget']);
 

@@ -2,22 +2,16 @@
 // stable code, and queue nothing.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { addItem, clickCommand, chooseCustomer, createOrder, errorBeside, expectPending, expectText, launchBrowser, openApp, screenshot, startServer } from './harness.mjs';
+import { test } from 'node:test';
+import {
+  addItem, chooseCustomer, clickCommand, createOrder, errorBeside, expectPending, expectText, openApp, screenshot, shareServerAndBrowser,
+} from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+// One server and one browser for the tests of this file.
+const shared = shareServerAndBrowser();
 
 test('rule-breaking input is explained beside its control and nothing is queued', async () => {
-  const { context, page, pageErrors } = await openApp(browser, server.url);
+  const { context, page, pageErrors } = await openApp(shared.browser, shared.server.url);
 
   await clickCommand(page, 'New order');
   assert.equal((await errorBeside(page, 'new-order')).code, 'invalid_customer');
@@ -56,7 +50,7 @@ test('rule-breaking input is explained beside its control and nothing is queued'
 });
 
 test('exact money: 0.10 + 0.20 is 0.30, not a float sum', async () => {
-  const { context, page } = await openApp(browser, server.url);
+  const { context, page } = await openApp(shared.browser, shared.server.url);
   await chooseCustomer(page, 'erin');
   await createOrder(page);
   await addItem(page, { product: 'dime', quantity: 1, price: '0.10' });

@@ -2,25 +2,16 @@
 // service worker's cached app shell) and reach the server when the page is back online.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  addItem, api, chooseCustomer, clickCommand, createOrder, expectPending, expectText,
-  launchBrowser, openApp, screenshot, startServer, waitOfflineShell, waitReady,
+  addItem, api, chooseCustomer, clickCommand, createOrder, expectPending, expectText, openApp, screenshot, shareServerAndBrowser, startServer, waitOfflineShell, waitReady,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+// One server and one browser for the tests of this file.
+const shared = shareServerAndBrowser();
 
 test('edits made with the network off survive a reload and sync when back online', async () => {
-  const { context, page, pageErrors } = await openApp(browser, server.url);
+  const { context, page, pageErrors } = await openApp(shared.browser, shared.server.url);
   const commandPosts = [];
   page.on('request', (request) => {
     if (request.method() === 'POST' && new URL(request.url()).pathname === '/commands') commandPosts.push(request.postData());
@@ -29,7 +20,7 @@ test('edits made with the network off survive a reload and sync when back online
   await chooseCustomer(page, 'bob');
   const orderId = await createOrder(page);
   await expectPending(page, 0); // synced: the server has the order
-  assert.equal((await api(server.url, `/orders/${orderId}`)).status, 200);
+  assert.equal((await api(shared.server.url, `/orders/${orderId}`)).status, 200);
 
   // A real loss of network: no request can leave the browser, navigator.onLine is false.
   await context.setOffline(true);
@@ -55,14 +46,14 @@ test('edits made with the network off survive a reload and sync when back online
   await expectText(page, '#order-status', 'placed');
   await screenshot(page, 'offline-after-reload');
   assert.deepEqual(commandPosts.slice(postsBeforeOffline), [], 'the page tried to send nothing while offline');
-  const meanwhile = await api(server.url, `/orders/${orderId}`);
+  const meanwhile = await api(shared.server.url, `/orders/${orderId}`);
   assert.equal(meanwhile.body.status, 'draft', 'nothing reached the server while offline');
   assert.deepEqual(meanwhile.body.items, []);
 
   await context.setOffline(false);
   await expectText(page, '#connection', 'Online');
   await expectPending(page, 0);
-  const synced = await api(server.url, `/orders/${orderId}`);
+  const synced = await api(shared.server.url, `/orders/${orderId}`);
   assert.equal(synced.body.status, 'placed');
   assert.equal(synced.body.total, '109.97');
   assert.equal(synced.body.version, 4);
@@ -74,7 +65,7 @@ test('edits made with the network off survive a reload and sync when back online
 });
 
 test('the "Go offline" switch queues commands, even a new order, and syncs them on "Go online"', async () => {
-  const { context, page, pageErrors } = await openApp(browser, server.url);
+  const { context, page, pageErrors } = await openApp(shared.browser, shared.server.url);
   await chooseCustomer(page, 'bea');
   await page.getByRole('button', { name: 'Go offline' }).click();
   await expectText(page, '#connection', 'Offline (simulated)');
@@ -87,11 +78,11 @@ test('the "Go offline" switch queues commands, even a new order, and syncs them 
   await waitReady(page);
   await expectText(page, '#connection', 'Offline (simulated)');
   await expectPending(page, 2);
-  assert.equal((await api(server.url, `/orders/${orderId}`)).status, 404, 'the server has not heard of it yet');
+  assert.equal((await api(shared.server.url, `/orders/${orderId}`)).status, 404, 'the server has not heard of it yet');
 
   await page.getByRole('button', { name: 'Go online' }).click();
   await expectPending(page, 0);
-  const { status, body } = await api(server.url, `/orders/${orderId}`);
+  const { status, body } = await api(shared.server.url, `/orders/${orderId}`);
   assert.equal(status, 200);
   assert.equal(body.customerId, 'bea');
   assert.equal(body.total, '0.30');
@@ -101,7 +92,7 @@ test('the "Go offline" switch queues commands, even a new order, and syncs them 
 
 test('a server outage is shown, the queue waits, and it syncs once the server is back', async () => {
   const own = await startServer({ keepDb: true });
-  const { context, page, pageErrors } = await openApp(browser, own.url);
+  const { context, page, pageErrors } = await openApp(shared.browser, own.url);
   await waitOfflineShell(page);
   await chooseCustomer(page, 'otto');
   const orderId = await createOrder(page);

@@ -2,22 +2,16 @@
 // placed; the page and the server both say 109.97 (exact decimal text, never a float).
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { addItem, clickCommand, api, chooseCustomer, createOrder, expectPending, expectText, launchBrowser, openApp, screenshot, startServer } from './harness.mjs';
+import { test } from 'node:test';
+import {
+  addItem, api, chooseCustomer, clickCommand, createOrder, expectPending, expectText, openApp, screenshot, shareServerAndBrowser,
+} from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+// One server and one browser for the tests of this file.
+const shared = shareServerAndBrowser();
 
 test('the seed order totals 109.97 on the page and on the server', async () => {
-  const { context, page, pageErrors } = await openApp(browser, server.url);
+  const { context, page, pageErrors } = await openApp(shared.browser, shared.server.url);
   await expectText(page, '#connection', 'Online');
   await page.getByLabel('Acting as').fill('clerk-1');
   await page.getByLabel('Acting as').press('Tab');
@@ -34,7 +28,7 @@ test('the seed order totals 109.97 on the page and on the server', async () => {
   await expectPending(page, 0);
   await screenshot(page, 'seed-placed');
 
-  const { status, body: order } = await api(server.url, `/orders/${orderId}`);
+  const { status, body: order } = await api(shared.server.url, `/orders/${orderId}`);
   assert.equal(status, 200);
   assert.equal(order.total, '109.97');
   assert.equal(order.status, 'placed');
@@ -43,7 +37,7 @@ test('the seed order totals 109.97 on the page and on the server', async () => {
     order.items.map((i) => [i.productId, i.quantity, i.price]),
     [['widget', 2, '29.99'], ['gadget', 1, '49.99']],
   );
-  const { body: events } = await api(server.url, `/orders/${orderId}/events`);
+  const { body: events } = await api(shared.server.url, `/orders/${orderId}/events`);
   assert.deepEqual(events.map((e) => e.type), ['OrderCreated', 'ItemAdded', 'ItemAdded', 'OrderPlaced']);
   assert.ok(events.every((e) => e.metadata.actor === 'clerk-1'), 'the actor typed in the page is recorded by the server');
   // The page's audit trail holds the server's events once synced: no "unsynced" marks left.
@@ -55,7 +49,7 @@ test('the seed order totals 109.97 on the page and on the server', async () => {
 });
 
 test('items are removed one unit or a whole line, and the order is cancelled with a reason', async () => {
-  const { context, page, pageErrors } = await openApp(browser, server.url);
+  const { context, page, pageErrors } = await openApp(shared.browser, shared.server.url);
   await chooseCustomer(page, 'rita');
   const orderId = await createOrder(page);
   await addItem(page, { product: 'widget', quantity: 3, price: '1.10' });
@@ -76,11 +70,11 @@ test('items are removed one unit or a whole line, and the order is cancelled wit
   assert.match(await page.locator('#order-extra').textContent(), /changed my mind/);
   await expectPending(page, 0);
 
-  const { body } = await api(server.url, `/orders/${orderId}`);
+  const { body } = await api(shared.server.url, `/orders/${orderId}`);
   assert.equal(body.status, 'cancelled');
   assert.equal(body.cancelReason, 'changed my mind');
   assert.deepEqual(body.items.map((i) => [i.productId, i.quantity]), [['widget', 2]]);
-  const { body: events } = await api(server.url, `/orders/${orderId}/events`);
+  const { body: events } = await api(shared.server.url, `/orders/${orderId}/events`);
   assert.deepEqual(events.map((e) => e.type), ['OrderCreated', 'ItemAdded', 'ItemAdded', 'ItemRemoved', 'ItemRemoved', 'OrderCancelled']);
   assert.deepEqual(pageErrors, []);
   await context.close();

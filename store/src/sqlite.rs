@@ -453,15 +453,8 @@ impl EventStore for SqliteStore {
             }
             let mut position = last_position(conn)?;
             let mut positions = Vec::with_capacity(commit.events.len());
-            for (i, envelope) in commit.events.iter().enumerate() {
-                if envelope.stream_id != commit.stream_id
-                    || envelope.version != commit.expected_version + 1 + i as u64
-                {
-                    return Err(StoreError::Invalid(format!(
-                        "event {} does not follow stream `{}` at version {}",
-                        envelope.event_id, commit.stream_id, commit.expected_version
-                    )));
-                }
+            commit.check_sequence()?;
+            for envelope in &commit.events {
                 position += 1;
                 let mut stored = envelope.to_stored();
                 stored.position = position;
@@ -579,16 +572,7 @@ impl EventStore for SqliteStore {
             orders
                 .push(serde_json::from_str::<OrderView>(&row.map_err(backend)?).map_err(corrupt)?);
         }
-        let next_cursor = if orders.len() > limit {
-            orders.truncate(limit);
-            orders.last().map(|v| v.id.clone())
-        } else {
-            None
-        };
-        Ok(OrderPage {
-            orders,
-            next_cursor,
-        })
+        Ok(OrderPage::from_overfetched(orders, limit))
     }
 
     fn clear_read_models(&mut self) -> Result<(), StoreError> {

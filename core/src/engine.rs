@@ -16,6 +16,7 @@ use crate::error::DomainError;
 use crate::runtime::{DomainRuntime, NativeRuntime, RuntimeError};
 use crate::snapshot::{snapshot_due, Snapshot, DEFAULT_SNAPSHOT_EVERY};
 use crate::state::{initial_state, OrderState};
+use crate::state_cache::{CachedStream, StateCache};
 use crate::store::{CommandRecord, Commit, EventStore, OrderPage, StoreError};
 use crate::temporal::{view_as_of, AsOf};
 use crate::view::OrderView;
@@ -61,13 +62,22 @@ pub struct EngineConfig {
     pub snapshot_every: u64,
     /// Re-decisions after a lost race when the caller gave no expected version.
     pub max_retries: u32,
+    /// Streams whose state and view the engine keeps after committing, so the next command
+    /// on them skips loading; 0 disables. Safe with other writers: a decision on a state
+    /// that is no longer current fails the commit's expected-version check and is redone
+    /// from the store.
+    pub state_cache: usize,
 }
+
+/// Default for [`EngineConfig::state_cache`]: a few MiB at most for typical orders.
+pub const DEFAULT_STATE_CACHE: usize = 4096;
 
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
             max_retries: 3,
+            state_cache: DEFAULT_STATE_CACHE,
         }
     }
 }
@@ -170,11 +180,19 @@ pub struct VerifyReport {
     pub mismatches: Vec<String>,
 }
 
+/// Where a decision starts: a stream's state and, when it came from the cache, the view
+/// projected with it and the id of its last event.
+struct Start {
+    state: OrderState,
+    cached: Option<(Option<OrderView>, Option<Uuid>)>,
+}
+
 pub struct Engine<S, E, R = NativeRuntime> {
     store: S,
     env: E,
     runtime: R,
     config: EngineConfig,
+    cache: StateCache,
 }
 
 impl<S: EventStore, E: Environment> Engine<S, E, NativeRuntime> {
@@ -189,8 +207,17 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             store,
             env,
             runtime,
+            cache: StateCache::new(config.state_cache),
             config,
         }
+    }
+
+    /// Drops every cached stream state. Hosts call this when writes the engine saw commit
+    /// were rolled back after all (a failed group commit), or when events were appended
+    /// around the engine (an import). Not needed for correctness, only to avoid a refused
+    /// commit and a reload on the next command.
+    pub fn forget_cached_states(&mut self) {
+        self.cache.clear();
     }
 
     pub fn store(&self) -> &S {
@@ -232,13 +259,41 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         Ok(self.runtime.evolve(state, &events)?)
     }
 
+    /// Where a decision starts: the cached state when there is one (the commit then proves
+    /// it current), else the state loaded from the store.
+    fn starting_point(
+        &mut self,
+        stream_id: &str,
+        expected_version: Option<u64>,
+        use_cache: bool,
+    ) -> Result<Start, EngineError> {
+        if let Some(cached) = self.cache.take(stream_id).filter(|_| use_cache) {
+            // A caller expecting another version may know of appends this engine has not
+            // seen: only the store can say whether they are right.
+            if expected_version.is_none_or(|expected| expected == cached.state.version) {
+                return Ok(Start {
+                    state: cached.state,
+                    cached: Some((cached.view, cached.last_event_id)),
+                });
+            }
+        }
+        Ok(Start {
+            state: self.load_state(stream_id)?,
+            cached: None,
+        })
+    }
+
     /// Handles one command end to end.
     pub fn handle(
         &mut self,
         command: Command,
         options: CommandOptions,
     ) -> Result<CommandOutcome, EngineError> {
-        let fingerprint = serde_json::to_string(&command).ok();
+        // What a command id is bound to, so reusing the id for another command is caught.
+        let fingerprint = options
+            .command_id
+            .as_ref()
+            .and_then(|_| serde_json::to_string(&command).ok());
         if let Some(command_id) = &options.command_id {
             if let Some(record) = self.store.command_record(command_id)? {
                 return replay(record, &command, fingerprint.as_deref());
@@ -247,7 +302,7 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         let stream_id = command.order_id().to_string();
         let mut attempt = 0;
         loop {
-            match self.try_handle(&stream_id, &command, &options, fingerprint.clone()) {
+            match self.try_handle(&stream_id, &command, &options, fingerprint.as_deref(), true) {
                 Err(EngineError::Store(StoreError::DuplicateCommand(command_id))) => {
                     // Another writer applied the same command id between our check and commit.
                     let record = self.store.command_record(&command_id)?.ok_or_else(|| {
@@ -272,9 +327,16 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         stream_id: &str,
         command: &Command,
         options: &CommandOptions,
-        fingerprint: Option<String>,
+        fingerprint: Option<&str>,
+        use_cache: bool,
     ) -> Result<CommandOutcome, EngineError> {
-        let state = self.load_state(stream_id)?;
+        let Start { state, cached } =
+            self.starting_point(stream_id, options.expected_version, use_cache)?;
+        let from_cache = cached.is_some();
+        let (cached_view, expected_last_event) = match cached {
+            Some((view, last)) => (Some(view), last),
+            None => (None, None),
+        };
         if let Some(expected) = options.expected_version {
             if expected != state.version {
                 return Err(EngineError::Concurrency {
@@ -289,31 +351,56 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             now,
             actor: options.actor.clone(),
         };
-        let events = self.runtime.decide(&state, command, &ctx)??;
+        let decided = self.runtime.decide(&state, command, &ctx)?;
+        // A decision on a cached state counts only once a commit proves that state current.
+        // A rejection, or a no-op with nothing to record, commits nothing: decide those again
+        // on the store's state (rare, and never the hot path).
+        let commits_something = matches!(&decided, Ok(events) if !events.is_empty())
+            || (decided.is_ok() && options.command_id.is_some());
+        if from_cache && !commits_something {
+            return self.try_handle(stream_id, command, options, fingerprint, false);
+        }
+        let events = decided?;
         let record = options.command_id.as_ref().map(|id| CommandRecord {
             command_id: id.clone(),
             order_id: stream_id.to_string(),
             version: state.version + events.len() as u64,
             positions: Vec::new(),
-            fingerprint,
+            fingerprint: fingerprint.map(str::to_string),
         });
         if events.is_empty() {
             // A successful no-op. With a command id it is still recorded, so a retry answers
             // the same even if the order changes meanwhile.
             if let Some(record) = record {
-                self.store.commit(Commit {
+                let committed = self.store.commit(Commit {
                     stream_id: stream_id.to_string(),
                     expected_version: state.version,
+                    expected_last_event,
                     events: Vec::new(),
                     view: None,
                     snapshot: None,
                     command: Some(record),
-                })?;
+                });
+                if from_cache && matches!(committed, Err(StoreError::Concurrency { .. })) {
+                    return self.try_handle(stream_id, command, options, fingerprint, false);
+                }
+                committed?;
+            }
+            let version = state.version;
+            if let Some(view) = cached_view {
+                self.cache.put(
+                    stream_id,
+                    CachedStream {
+                        state,
+                        view,
+                        last_event_id: expected_last_event,
+                    },
+                );
             }
             return Ok(CommandOutcome {
                 command_id: options.command_id.clone(),
                 order_id: stream_id.to_string(),
-                version: state.version,
+                version,
                 positions: Vec::new(),
                 events: Vec::new(),
                 replayed: false,
@@ -340,11 +427,13 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             })
             .collect();
         let expected_version = state.version;
-        let prior_view = match &state.order {
+        let prior_view = match (cached_view, &state.order) {
+            // The view this engine projected when it committed the cached state.
+            (Some(view), _) => view,
             // The stored row is the read model's own fold; start from it so the read model
             // stays a projection of envelopes, not a copy of the write state.
-            Some(_) => self.store.get_view(stream_id)?,
-            None => None,
+            (None, Some(_)) => self.store.get_view(stream_id)?,
+            (None, None) => None,
         };
         let view = self.runtime.project(prior_view, &envelopes)?;
         let new_state = self.runtime.evolve(state, &events)?;
@@ -354,21 +443,36 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             self.config.snapshot_every,
         )
         .then(|| Snapshot::of(stream_id, &new_state));
-        let positions = self.store.commit(Commit {
+        let committed = self.store.commit(Commit {
             stream_id: stream_id.to_string(),
             expected_version,
+            expected_last_event,
             events: envelopes.clone(),
-            view,
+            view: view.clone(),
             snapshot,
             command: record,
-        })?;
+        });
+        if from_cache && matches!(committed, Err(StoreError::Concurrency { .. })) {
+            // The cached state was not the stream's any more: decide again on the store's.
+            return self.try_handle(stream_id, command, options, fingerprint, false);
+        }
+        let positions = committed?;
+        let version = new_state.version;
+        self.cache.put(
+            stream_id,
+            CachedStream {
+                state: new_state,
+                view,
+                last_event_id: envelopes.last().map(|e| e.event_id),
+            },
+        );
         for (envelope, position) in envelopes.iter_mut().zip(&positions) {
             envelope.position = *position;
         }
         Ok(CommandOutcome {
             command_id: options.command_id.clone(),
             order_id: stream_id.to_string(),
-            version: new_state.version,
+            version,
             positions,
             events: envelopes,
             replayed: false,

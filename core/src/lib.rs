@@ -18,6 +18,7 @@ pub mod money;
 pub mod runtime;
 pub mod snapshot;
 pub mod state;
+mod state_cache;
 pub mod store;
 pub mod temporal;
 pub mod testing;

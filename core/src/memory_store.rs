@@ -109,14 +109,12 @@ impl MemoryStore {
 impl EventStore for MemoryStore {
     fn commit(&mut self, commit: Commit) -> Result<Vec<u64>, StoreError> {
         // Validate everything before touching anything: the commit is all or nothing.
-        let actual = self.stream_version(&commit.stream_id);
-        if actual != commit.expected_version {
-            return Err(StoreError::Concurrency {
-                stream_id: commit.stream_id,
-                expected: commit.expected_version,
-                actual,
-            });
-        }
+        let last_event = self
+            .streams
+            .get(&commit.stream_id)
+            .and_then(|stream| stream.last())
+            .map(|&index| self.log[index].event_id);
+        commit.check_head(self.stream_version(&commit.stream_id), last_event)?;
         if let Some(record) = &commit.command {
             if self.commands.contains_key(&record.command_id) {
                 return Err(StoreError::DuplicateCommand(record.command_id.clone()));

@@ -8,6 +8,7 @@
 //! - positions are assigned at commit, 1-based and gap-free in commit order.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::envelope::EventEnvelope;
 use crate::snapshot::Snapshot;
@@ -52,6 +53,12 @@ pub struct CommandRecord {
 pub struct Commit {
     pub stream_id: String,
     pub expected_version: u64,
+    /// When set, the id of the stream's event at `expected_version`. Set by an engine that
+    /// decided on a state it remembered instead of loading: a group commit rolled back after
+    /// the engine saw its write succeed leaves a remembered state whose version can match
+    /// the stream's while its events never landed. Ids are never reused, so this proves the
+    /// remembered state is the stream's. A mismatch is a `Concurrency` error.
+    pub expected_last_event: Option<Uuid>,
     /// Envelopes with versions `expected_version + 1 ..`; positions are assigned by the store.
     pub events: Vec<EventEnvelope>,
     /// The read-model row after these events (`None` leaves it as it is).
@@ -62,6 +69,22 @@ pub struct Commit {
 }
 
 impl Commit {
+    /// The stream must end where the committer expects: at `expected_version`, and with the
+    /// event `expected_last_event` when one is named. Stores check this before writing.
+    pub fn check_head(&self, version: u64, last_event: Option<Uuid>) -> Result<(), StoreError> {
+        let same_event = self
+            .expected_last_event
+            .is_none_or(|expected| Some(expected) == last_event);
+        if version == self.expected_version && same_event {
+            return Ok(());
+        }
+        Err(StoreError::Concurrency {
+            stream_id: self.stream_id.clone(),
+            expected: self.expected_version,
+            actual: version,
+        })
+    }
+
     /// Every event belongs to this stream and continues it without a gap. Stores check this
     /// before writing anything.
     pub fn check_sequence(&self) -> Result<(), StoreError> {

@@ -145,6 +145,9 @@ fn command_sequences_keep_every_invariant() {
                 EngineConfig {
                     snapshot_every: 3,
                     max_retries: 0,
+                    // Smaller than the number of orders a sequence touches, so hits,
+                    // misses and evictions all happen.
+                    state_cache: 2,
                 },
             );
             for command in commands {

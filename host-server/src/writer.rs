@@ -180,6 +180,9 @@ fn apply_batch<S: BatchStore, E: Environment, R: DomainRuntime>(
     }
     if let Err(e) = engine.store_mut().finish_batch() {
         engine.store_mut().abort_batch();
+        // States the engine cached from this batch never landed (commits would catch that
+        // by the last event they expect; forgetting saves each a refused attempt).
+        engine.forget_cached_states();
         tracing::error!(error = %e, commands, "group commit failed; failing the whole batch");
         let message = e.to_string();
         for (job, results) in answers {

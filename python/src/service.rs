@@ -102,10 +102,15 @@ fn handle_in_one_transaction(
     let result = engine.handle(command, options);
     if in_transaction {
         match &result {
-            Ok(_) => engine
-                .store_mut()
-                .finish_command()
-                .map_err(EngineError::from)?,
+            Ok(_) => {
+                if let Err(e) = engine.store_mut().finish_command() {
+                    // The engine remembered states this transaction never landed. The next
+                    // commit would catch that (it names the last event it expects); forgetting
+                    // them now saves it a refused attempt.
+                    engine.forget_cached_states();
+                    return Err(EngineError::from(e).into());
+                }
+            }
             Err(_) => engine.store_mut().abort_command(),
         }
     }

@@ -11,7 +11,8 @@ use order_core::{
     project, CommandRecord, Commit, EventEnvelope, EventStore, OrderPage, OrderView, Snapshot,
     StoreError, StoredEvent,
 };
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use uuid::Uuid;
 
 use crate::schema::migrate;
 
@@ -118,9 +119,7 @@ impl SqliteStore {
         if self.in_batch {
             return Err(StoreError::Invalid("a batch is already open".into()));
         }
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(backend)?;
+        run(&self.conn, "BEGIN IMMEDIATE")?;
         self.in_batch = true;
         Ok(())
     }
@@ -131,9 +130,9 @@ impl SqliteStore {
             return Err(StoreError::Invalid("no batch is open".into()));
         }
         self.in_batch = false;
-        if let Err(e) = self.conn.execute_batch("COMMIT") {
-            let _ = self.conn.execute_batch("ROLLBACK");
-            return Err(backend(e));
+        if let Err(e) = run(&self.conn, "COMMIT") {
+            let _ = run(&self.conn, "ROLLBACK");
+            return Err(e);
         }
         Ok(())
     }
@@ -142,7 +141,7 @@ impl SqliteStore {
     pub fn abort_batch(&mut self) {
         if self.in_batch {
             self.in_batch = false;
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = run(&self.conn, "ROLLBACK");
         }
     }
 
@@ -152,27 +151,26 @@ impl SqliteStore {
         work: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         if self.in_batch {
-            self.conn.execute_batch("SAVEPOINT unit").map_err(backend)?;
+            run(&self.conn, "SAVEPOINT unit")?;
             match work(&self.conn) {
                 Ok(value) => {
-                    self.conn.execute_batch("RELEASE unit").map_err(backend)?;
+                    run(&self.conn, "RELEASE unit")?;
                     Ok(value)
                 }
                 Err(e) => {
-                    self.conn
-                        .execute_batch("ROLLBACK TO unit; RELEASE unit")
-                        .map_err(backend)?;
+                    run(&self.conn, "ROLLBACK TO unit")?;
+                    run(&self.conn, "RELEASE unit")?;
                     Err(e)
                 }
             }
         } else {
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            let value = work(&tx)?;
-            tx.commit().map_err(backend)?;
-            Ok(value)
+            run(&self.conn, "BEGIN IMMEDIATE")?;
+            let outcome =
+                work(&self.conn).and_then(|value| run(&self.conn, "COMMIT").map(|()| value));
+            if outcome.is_err() && !self.conn.is_autocommit() {
+                let _ = run(&self.conn, "ROLLBACK");
+            }
+            outcome
         }
     }
 
@@ -223,8 +221,20 @@ impl SqliteStore {
     }
 }
 
+/// Runs a transaction-control statement through the statement cache: these run several
+/// times per command, and `execute_batch` would parse them every time.
+fn run(conn: &Connection, sql: &str) -> Result<(), StoreError> {
+    conn.prepare_cached(sql)
+        .and_then(|mut s| s.execute([]))
+        .map(|_| ())
+        .map_err(backend)
+}
+
 fn configure(conn: &Connection, synchronous: Synchronous) -> rusqlite::Result<()> {
     conn.busy_timeout(Duration::from_secs(10))?;
+    // One command runs ~15 distinct statements; rusqlite's default cache holds 16, and a
+    // statement evicted is parsed again on its next use.
+    conn.set_prepared_statement_cache_capacity(64);
     // Only takes effect when the file is created (WAL fixes the page size afterwards).
     conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
@@ -248,6 +258,23 @@ fn stream_version(conn: &Connection, stream_id: &str) -> Result<u64, StoreError>
         .and_then(|mut s| s.query_row([stream_id], |r| r.get::<_, i64>(0)))
         .map(|v| v as u64)
         .map_err(backend)
+}
+
+/// The stream's version and the id of its last event.
+fn stream_head(conn: &Connection, stream_id: &str) -> Result<(u64, Option<Uuid>), StoreError> {
+    let head = conn
+        .prepare_cached(
+            "SELECT version, event_id FROM events WHERE stream_id = ?1 ORDER BY version DESC LIMIT 1",
+        )
+        .and_then(|mut s| {
+            s.query_row([stream_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+                .optional()
+        })
+        .map_err(backend)?;
+    match head {
+        None => Ok((0, None)),
+        Some((version, id)) => Ok((version as u64, Some(id.parse().map_err(corrupt)?))),
+    }
 }
 
 fn last_position(conn: &Connection) -> Result<u64, StoreError> {
@@ -438,13 +465,12 @@ fn record_imported_command(
 impl EventStore for SqliteStore {
     fn commit(&mut self, commit: Commit) -> Result<Vec<u64>, StoreError> {
         self.atomically(|conn| {
-            let actual = stream_version(conn, &commit.stream_id)?;
-            if actual != commit.expected_version {
-                return Err(StoreError::Concurrency {
-                    stream_id: commit.stream_id.clone(),
-                    expected: commit.expected_version,
-                    actual,
-                });
+            match commit.expected_last_event {
+                Some(_) => {
+                    let (version, last_event) = stream_head(conn, &commit.stream_id)?;
+                    commit.check_head(version, last_event)?;
+                }
+                None => commit.check_head(stream_version(conn, &commit.stream_id)?, None)?,
             }
             if let Some(record) = &commit.command {
                 if get_command(conn, &record.command_id)?.is_some() {

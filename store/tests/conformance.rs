@@ -51,7 +51,7 @@ fn engine<S: EventStore>(store: S, snapshot_every: u64) -> Engine<S, FixedEnviro
         NativeRuntime,
         EngineConfig {
             snapshot_every,
-            max_retries: 3,
+            ..EngineConfig::default()
         },
     )
 }

@@ -1,6 +1,8 @@
 //! Domain tests as histories: `given(events).when(command).then(events)` or
 //! `.then_error(code)`. Used by the unit tests, the shared vectors and the property tests.
 
+pub mod vectors;
+
 use chrono::{DateTime, TimeZone, Utc};
 
 use crate::command::Command;

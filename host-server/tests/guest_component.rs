@@ -1,13 +1,16 @@
 //! The embedded guest component: it imports nothing, and every shared vector decided inside
 //! wasmtime gives exactly what the native core gives (events, rejection, state, view).
 
+mod support;
+
 use std::path::PathBuf;
 
 use chrono::{Duration, TimeZone, Utc};
 use order_core::testing::default_context;
+use order_core::testing::vectors::Expected;
 use order_core::{
-    decide, evolve_all, initial_state, project_all, upcast, Command, Context, DomainRuntime, Event,
-    EventEnvelope, Metadata,
+    decide, evolve_all, initial_state, project_all, Command, DomainRuntime, Event, EventEnvelope,
+    Metadata,
 };
 use order_server::wasm::{imports_of, GuestLoadError, GuestModule, WasmRuntime, EMBEDDED_GUEST};
 use serde_json::Value;
@@ -79,35 +82,9 @@ fn bytes_that_are_not_a_component_are_refused_with_a_reason() {
     );
 }
 
-fn vectors() -> Vec<(String, Value)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/vectors exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|path| {
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            let case = serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
-                .unwrap_or_else(|e| panic!("{name}: invalid JSON: {e}"));
-            (name, case)
-        })
-        .collect()
-}
-
-/// A given entry is today's event or a stored older shape `{type, schemaVersion, data}`.
+/// Today's event from its JSON.
 fn given_event(value: &Value) -> Event {
-    if let (Some(t), Some(v), Some(data)) = (
-        value["type"].as_str(),
-        value["schemaVersion"].as_u64(),
-        value.get("data"),
-    ) {
-        return upcast(t, v as u32, data.clone()).expect("given event upcasts");
-    }
-    serde_json::from_value(value.clone()).expect("given event decodes")
+    serde_json::from_value(value.clone()).expect("event decodes")
 }
 
 fn envelopes(events: &[Event]) -> Vec<EventEnvelope> {
@@ -131,26 +108,16 @@ fn envelopes(events: &[Event]) -> Vec<EventEnvelope> {
 
 #[test]
 fn every_vector_decides_inside_wasmtime_as_in_the_native_core() {
-    let cases = vectors();
+    let cases = support::read_vectors();
     assert!(
         cases.len() >= 30,
         "expected the shared vectors, found {}",
         cases.len()
     );
     let mut wasm = runtime();
-    for (name, case) in &cases {
-        let ctx: Context = match case.get("context") {
-            Some(c) => serde_json::from_value(c.clone()).unwrap(),
-            None => default_context(),
-        };
-        let given: Vec<Event> = case["given"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(given_event)
-            .collect();
-        let command: Command = serde_json::from_value(case["when"].clone())
-            .unwrap_or_else(|e| panic!("{name}: command does not decode: {e}"));
+    for vector in &cases {
+        let (name, ctx, command) = (&vector.file, &vector.context, &vector.when);
+        let given = vector.given_events().unwrap_or_else(|e| panic!("{e}"));
 
         let native_state = evolve_all(initial_state(), &given);
         let state = wasm
@@ -158,20 +125,18 @@ fn every_vector_decides_inside_wasmtime_as_in_the_native_core() {
             .unwrap_or_else(|e| panic!("{name}: evolve in the guest: {e}"));
         assert_eq!(state, native_state, "{name}: evolved state");
 
-        let native = decide(&native_state, &command, &ctx);
+        let native = decide(&native_state, command, ctx);
         let decided = wasm
-            .decide(&state, &command, &ctx)
+            .decide(&state, command, ctx)
             .unwrap_or_else(|e| panic!("{name}: decide in the guest: {e}"));
         assert_eq!(decided, native, "{name}: decision");
-        match (case.get("error"), &decided) {
-            (Some(code), Err(e)) => assert_eq!(e.code(), code.as_str().unwrap(), "{name}"),
-            (None, Ok(events)) => {
-                assert_eq!(
-                    serde_json::to_value(events).unwrap(),
-                    case["then"],
-                    "{name}: events"
-                )
-            }
+        match (&vector.expected, &decided) {
+            (Expected::Error(code), Err(e)) => assert_eq!(e.code(), code, "{name}"),
+            (Expected::Events(_), Ok(events)) => assert_eq!(
+                &serde_json::to_value(events).unwrap(),
+                vector.then_json(),
+                "{name}: events"
+            ),
             (expected, got) => panic!("{name}: expected {expected:?}, got {got:?}"),
         }
 

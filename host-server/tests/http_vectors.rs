@@ -10,9 +10,10 @@
 mod support;
 
 use chrono::{DateTime, Utc};
-use order_core::{Event, EventEnvelope, Metadata, StoredEvent};
+use order_core::testing::vectors::GivenEvent;
+use order_core::{EventEnvelope, Metadata, StoredEvent};
 use serde_json::{json, Map, Value};
-use support::{cli_ok, encode, vectors_dir, Db, Reply, Server};
+use support::{cli_ok, encode, Db, Reply, Server};
 
 const DEFAULT_NOW: &str = "2026-01-01T10:00:00Z";
 const DEFAULT_ACTOR: &str = "tester";
@@ -87,50 +88,43 @@ impl Vector {
                 let entry = self.renamed(entry, stream);
                 let version = i as u64 + 1;
                 let event_id = uuid::Uuid::now_v7();
-                if let (Some(t), Some(v), Some(data)) = (
-                    entry["type"].as_str(),
-                    entry["schemaVersion"].as_u64(),
-                    entry.get("data"),
-                ) {
+                match GivenEvent::from_json(&entry).unwrap_or_else(|e| panic!("{e}")) {
                     // An older stored shape: imported as it is, upcast when read.
-                    return StoredEvent {
+                    GivenEvent::Stored {
+                        event_type,
+                        schema_version,
+                        data,
+                    } => StoredEvent {
                         event_id,
                         stream_id: stream.to_string(),
                         version,
                         position: 0,
-                        event_type: t.to_string(),
-                        schema_version: v as u32,
-                        data: data.clone(),
+                        event_type,
+                        schema_version,
+                        data,
                         metadata: Metadata::default(),
-                    };
+                    },
+                    GivenEvent::Current(event) => EventEnvelope {
+                        event_id,
+                        stream_id: stream.to_string(),
+                        version,
+                        position: 0,
+                        event,
+                        metadata: Metadata::default(),
+                    }
+                    .to_stored(),
                 }
-                let event: Event = serde_json::from_value(entry).expect("given event decodes");
-                EventEnvelope {
-                    event_id,
-                    stream_id: stream.to_string(),
-                    version,
-                    position: 0,
-                    event,
-                    metadata: Metadata::default(),
-                }
-                .to_stored()
             })
             .collect()
     }
 }
 
 fn load_vectors() -> Vec<Vector> {
-    let mut files: Vec<_> = std::fs::read_dir(vectors_dir())
-        .expect("tests/vectors")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
+    support::read_vectors()
         .into_iter()
-        .map(|path| Vector {
-            file: path.file_name().unwrap().to_string_lossy().to_string(),
-            case: serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap(),
+        .map(|v| Vector {
+            file: v.file,
+            case: v.case,
         })
         .collect()
 }

@@ -303,9 +303,24 @@ pub fn cli_ok(db: &Db, args: &[&str], stdin: Option<&[u8]>) -> String {
     String::from_utf8(output.stdout).expect("utf-8 stdout")
 }
 
-/// The repository's shared vectors directory.
-pub fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
+/// Every case of the repository's shared vectors (tests/vectors), in file-name order.
+pub fn read_vectors() -> Vec<order_core::testing::vectors::Vector> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/vectors exists")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            let text = std::fs::read_to_string(path).expect("vector readable");
+            order_core::testing::vectors::Vector::parse(&name, &text)
+                .unwrap_or_else(|e| panic!("{e}"))
+        })
+        .collect()
 }
 
 /// Creates an order through the API and returns its id.

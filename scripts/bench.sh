@@ -10,3 +10,6 @@ for part in wasm server python; do
   echo "==== $part ===="
   "scripts/bench-$part.sh"
 done
+echo "==== per-command write floor (SQLite, one transaction per command) ===="
+cargo run --quiet --release -p order-store --example write_floor -- 5000 normal
+cargo run --quiet --release -p order-store --example write_floor -- 2000 full

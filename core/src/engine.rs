@@ -63,9 +63,9 @@ pub struct EngineConfig {
     /// Re-decisions after a lost race when the caller gave no expected version.
     pub max_retries: u32,
     /// Streams whose state and view the engine keeps after committing, so the next command
-    /// on them skips loading; 0 disables. Safe with other writers: a decision on a state
-    /// that is no longer current fails the commit's expected-version check and is redone
-    /// from the store.
+    /// on them skips loading; 0 disables. Safe with other writers and rolled-back batches: a
+    /// decision on a state that is no longer the stream's fails the commit's check of the
+    /// expected version and last event id, and is made again on the store's state.
     pub state_cache: usize,
 }
 
@@ -180,11 +180,13 @@ pub struct VerifyReport {
     pub mismatches: Vec<String>,
 }
 
-/// Where a decision starts: a stream's state and, when it came from the cache, the view
-/// projected with it and the id of its last event.
+/// Where a decision starts.
 struct Start {
     state: OrderState,
-    cached: Option<(Option<OrderView>, Option<Uuid>)>,
+    /// When the state came from the cache: the view projected with it.
+    cached_view: Option<Option<OrderView>>,
+    /// When the state came from the cache: the id of its last event, which the commit names.
+    expected_last_event: Option<Uuid>,
 }
 
 pub struct Engine<S, E, R = NativeRuntime> {
@@ -212,10 +214,9 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         }
     }
 
-    /// Drops every cached stream state. Hosts call this when writes the engine saw commit
-    /// were rolled back after all (a failed group commit), or when events were appended
-    /// around the engine (an import). Not needed for correctness, only to avoid a refused
-    /// commit and a reload on the next command.
+    /// Drops every cached stream state, for hosts that know the cache went stale (writes the
+    /// engine saw commit were rolled back by a failed group commit). Not needed for
+    /// correctness, only to spare the next commits on those streams a refusal and a reload.
     pub fn forget_cached_states(&mut self) {
         self.cache.clear();
     }
@@ -273,14 +274,29 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             if expected_version.is_none_or(|expected| expected == cached.state.version) {
                 return Ok(Start {
                     state: cached.state,
-                    cached: Some((cached.view, cached.last_event_id)),
+                    cached_view: Some(cached.view),
+                    expected_last_event: cached.last_event_id,
                 });
             }
         }
         Ok(Start {
             state: self.load_state(stream_id)?,
-            cached: None,
+            cached_view: None,
+            expected_last_event: None,
         })
+    }
+
+    /// Commits; `None` when the store refused it because the cached state the decision
+    /// started from was not the stream's any more (the caller decides again on the store's).
+    fn commit_unless_stale(
+        &mut self,
+        commit: Commit,
+        from_cache: bool,
+    ) -> Result<Option<Vec<u64>>, StoreError> {
+        match self.store.commit(commit) {
+            Err(StoreError::Concurrency { .. }) if from_cache => Ok(None),
+            other => other.map(Some),
+        }
     }
 
     /// Handles one command end to end.
@@ -330,13 +346,12 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         fingerprint: Option<&str>,
         use_cache: bool,
     ) -> Result<CommandOutcome, EngineError> {
-        let Start { state, cached } =
-            self.starting_point(stream_id, options.expected_version, use_cache)?;
-        let from_cache = cached.is_some();
-        let (cached_view, expected_last_event) = match cached {
-            Some((view, last)) => (Some(view), last),
-            None => (None, None),
-        };
+        let Start {
+            state,
+            cached_view,
+            expected_last_event,
+        } = self.starting_point(stream_id, options.expected_version, use_cache)?;
+        let from_cache = cached_view.is_some();
         if let Some(expected) = options.expected_version {
             if expected != state.version {
                 return Err(EngineError::Concurrency {
@@ -372,7 +387,7 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             // A successful no-op. With a command id it is still recorded, so a retry answers
             // the same even if the order changes meanwhile.
             if let Some(record) = record {
-                let committed = self.store.commit(Commit {
+                let commit = Commit {
                     stream_id: stream_id.to_string(),
                     expected_version: state.version,
                     expected_last_event,
@@ -380,11 +395,10 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
                     view: None,
                     snapshot: None,
                     command: Some(record),
-                });
-                if from_cache && matches!(committed, Err(StoreError::Concurrency { .. })) {
+                };
+                if self.commit_unless_stale(commit, from_cache)?.is_none() {
                     return self.try_handle(stream_id, command, options, fingerprint, false);
                 }
-                committed?;
             }
             let version = state.version;
             if let Some(view) = cached_view {
@@ -443,7 +457,7 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             self.config.snapshot_every,
         )
         .then(|| Snapshot::of(stream_id, &new_state));
-        let committed = self.store.commit(Commit {
+        let commit = Commit {
             stream_id: stream_id.to_string(),
             expected_version,
             expected_last_event,
@@ -451,12 +465,10 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             view: view.clone(),
             snapshot,
             command: record,
-        });
-        if from_cache && matches!(committed, Err(StoreError::Concurrency { .. })) {
-            // The cached state was not the stream's any more: decide again on the store's.
+        };
+        let Some(positions) = self.commit_unless_stale(commit, from_cache)? else {
             return self.try_handle(stream_id, command, options, fingerprint, false);
-        }
-        let positions = committed?;
+        };
         let version = new_state.version;
         self.cache.put(
             stream_id,

@@ -3,6 +3,10 @@
 //! and the web demo's static files behind the API).
 
 use std::path::PathBuf;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
 
 use axum::http::{header, StatusCode};
 use axum::middleware;
@@ -59,11 +63,31 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
     // limit (whose early 413 has no JSON body), tracing wraps everything.
     app.layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
         .layer(middleware::map_response(json_error_bodies))
+        .layer(middleware::from_fn(count_requests))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
+}
+
+/// Counts every answered request by method, matched route and status, with its latency.
+async fn count_requests(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |path| path.as_str())
+        .to_string();
+    let response = next.run(request).await;
+    crate::metrics::record_http(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }
 
 async fn unknown_route() -> ApiError {

@@ -32,6 +32,8 @@ pub struct AppState {
     pub queries: Queries,
     /// sha256 of the guest module deciding commands (shown by `/health`).
     pub module_hash: Option<String>,
+    /// The broker relay, when `--publish` is on.
+    pub relay: Option<crate::relay::Relay>,
 }
 
 /// The full application. API routes take precedence over files in `web_dir`.

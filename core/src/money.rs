@@ -295,10 +295,14 @@ impl<'de> Visitor<'de> for DecimalTextVisitor {
     }
 
     /// serde_json (with `arbitrary_precision`) hands over a number that is not a plain
-    /// integer as a one-entry map holding its exact text; `Number` knows how to read it.
-    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<String, A::Error> {
-        let number = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
-        Ok(number.to_string())
+    /// integer as a one-entry map from its private number token to the exact text; any
+    /// other map is a caller's object where a number belongs.
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<String, A::Error> {
+        const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+        match map.next_key::<String>()? {
+            Some(key) if key == NUMBER_TOKEN => map.next_value::<String>(),
+            _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+        }
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {

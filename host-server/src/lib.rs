@@ -3,14 +3,18 @@
 //! everything lives here so integration tests and benchmarks can reuse it.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod environment;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod guest;
+pub mod limits;
 pub mod metrics;
 pub mod queries;
 pub mod routes;
 pub mod server;
+pub mod static_files;
 pub mod wasm;
 pub mod writer;

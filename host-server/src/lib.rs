@@ -11,6 +11,7 @@ pub mod extract;
 pub mod guard;
 pub mod guest;
 pub mod limits;
+pub mod listener;
 pub mod metrics;
 pub mod queries;
 pub mod routes;

@@ -16,7 +16,7 @@ use crate::guard::Origins;
 use crate::guest::{load_guest, runtime_for};
 use crate::limits::Limits;
 use crate::queries::Queries;
-use crate::{auth, guard, metrics, writer};
+use crate::{auth, guard, listener, metrics, writer};
 
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -76,9 +76,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!(%address, db = %config.db.display(), guest = %module_hash, "listening");
     // A plain line on stdout for scripts and tests that start the server on port 0.
     println!("order-server listening on http://{address}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    listener::serve(
+        listener,
+        app,
+        config.limits.header_timeout,
+        shutdown_signal(),
+    )
+    .await;
     // Every request handle is gone with the router, so the writer drains its queue and stops.
     tokio::task::spawn_blocking(move || writer_thread.join())
         .await?

@@ -315,3 +315,48 @@ fn only_the_built_demo_is_served_as_files() {
         assert!(!answer.text.contains("secret") && !answer.text.contains("ORDER_AUTH"));
     }
 }
+
+#[test]
+fn a_client_dripping_its_headers_is_disconnected_while_others_are_served() {
+    let db = Db::new();
+    let server = Server::start_with(&db, &["--header-timeout-secs", "2"]);
+    let addr = address(&server);
+    let dripper = std::thread::spawn(move || {
+        let started = Instant::now();
+        let mut stream = TcpStream::connect(&addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        write!(stream, "GET /health HTTP/1.1\r\nHost: {addr}\r\n").unwrap();
+        // One header line every 300 ms, never the blank line that ends the head.
+        for n in 0.. {
+            if started.elapsed() > Duration::from_secs(20) {
+                break;
+            }
+            let mut buf = [0u8; 256];
+            match stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+                Err(_) => {}
+            }
+            if write!(stream, "X-Drip-{n}: 1\r\n").is_err() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        started.elapsed()
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let started = Instant::now();
+    assert_eq!(server.get("/health").status, 200);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "a normal client waited"
+    );
+    let elapsed = dripper.join().unwrap();
+    assert!(
+        elapsed < Duration::from_secs(6),
+        "the dripping client kept its connection for {elapsed:?}"
+    );
+}

@@ -23,6 +23,7 @@ use tracing::Level;
 
 use crate::auth::{self, scope, Auth, SharedAuth};
 use crate::error::ApiError;
+use crate::failures;
 use crate::guard::{self, Origins};
 use crate::limits::{self, Limits};
 use crate::queries::Queries;
@@ -139,6 +140,7 @@ pub fn secured_router(state: AppState, web_dir: Option<PathBuf>, security: Secur
             security.limits.request_timeout,
         ))
         .layer(middleware::map_response(json_error_bodies))
+        .layer(middleware::map_response(failures::internal_detail_to_log))
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(limits::overloaded))

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod environment;
 pub mod error;
 pub mod extract;
+pub mod failures;
 pub mod guard;
 pub mod guest;
 pub mod limits;

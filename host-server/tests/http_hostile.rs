@@ -360,3 +360,38 @@ fn a_client_dripping_its_headers_is_disconnected_while_others_are_served() {
         "the dripping client kept its connection for {elapsed:?}"
     );
 }
+
+#[test]
+fn a_server_failure_answers_in_general_terms_with_a_request_id() {
+    use order_server::wasm::testing::{build_chaos_guest, CHAOS_TRAP};
+    let guest = build_chaos_guest();
+    let db = Db::new();
+    let server = Server::start_with(&db, &["--guest", guest.to_str().unwrap()]);
+    support::create_order(&server, "o-1", "c-1");
+    let reply = server.post(
+        "/orders/o-1/items",
+        json!({"productId": CHAOS_TRAP, "quantity": 1, "price": "1.00"}),
+    );
+    assert_eq!(reply.status, 500, "{}", reply.text);
+    assert_eq!(reply.code(), "runtime_error");
+    let request_id = reply.body["error"]["requestId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let message = reply.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains(&request_id), "{message}");
+    assert!(
+        !message.contains("wasm") && !message.contains("trap") && !message.contains("unreachable"),
+        "no internal detail in the body: {message}"
+    );
+    // The detail is in the log, under the same id.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !server.log().contains(&request_id) {
+        assert!(
+            Instant::now() < deadline,
+            "request id not logged:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -395,3 +395,66 @@ fn a_server_failure_answers_in_general_terms_with_a_request_id() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn ids_are_bounded_and_an_orders_events_come_in_pages() {
+    let db = Db::new();
+    let server = Server::start(&db);
+    let long = "x".repeat(300);
+    for (body, code) in [
+        (
+            json!({"customerId": "c-1", "orderId": long}),
+            "invalid_order_id",
+        ),
+        (json!({"customerId": long}), "invalid_customer"),
+        (
+            json!({"customerId": "c-1", "commandId": long}),
+            "invalid_input",
+        ),
+    ] {
+        let reply = server.post("/orders", body);
+        assert_eq!(reply.code(), code, "{}", reply.text);
+        assert!(reply.status == 400 || reply.status == 422);
+    }
+    let reply = server.post_with(
+        "/orders",
+        json!({"customerId": "c-1"}),
+        &[("idempotency-key", &long)],
+    );
+    assert_eq!((reply.status, reply.code()), (400, "invalid_input"));
+    let synced = server.post(
+        "/commands",
+        json!([{"commandId": long, "type": "CreateOrder", "orderId": "o-x", "customerId": "c-1"}]),
+    );
+    assert_eq!(synced.body[0]["error"]["code"], "invalid_input");
+    support::create_order(&server, "o-1", "c-1");
+    let reply = server.post("/orders/o-1/cancel", json!({"reason": "r".repeat(1001)}));
+    assert_eq!((reply.status, reply.code()), (422, "invalid_reason"));
+    assert_eq!(
+        last_position(&server),
+        1,
+        "only the valid create was written"
+    );
+
+    for n in 0..5 {
+        support::add_item(&server, "o-1", &format!("p-{n}"), 1, "1.00");
+    }
+    let versions = |path: &str| -> Vec<u64> {
+        let reply = server.get(path);
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+        reply
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["version"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(versions("/orders/o-1/events"), [1, 2, 3, 4, 5, 6]);
+    assert_eq!(versions("/orders/o-1/events?limit=2"), [1, 2]);
+    assert_eq!(versions("/orders/o-1/events?after=2&limit=2"), [3, 4]);
+    assert_eq!(versions("/orders/o-1/events?after=6"), Vec::<u64>::new());
+    assert_eq!(server.get("/orders/o-1/events?limit=0").status, 400);
+    assert_eq!(server.get("/orders/o-1/events?after=x").status, 400);
+    assert_eq!(server.get("/orders/o-none/events?after=2").status, 404);
+}

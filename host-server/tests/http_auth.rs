@@ -354,6 +354,14 @@ fn a_customer_sees_and_changes_only_their_own_orders() {
         404,
         "nothing was created"
     );
+    for odd in [json!(["c-a"]), json!(7), json!(null)] {
+        let answer = alice_call(
+            "POST",
+            "/orders",
+            Some(json!({"orderId": "o-y", "customerId": odd})),
+        );
+        assert_eq!((answer.status, answer.code()), (403, "forbidden"), "{odd}");
+    }
     let own = alice_call(
         "POST",
         "/orders",

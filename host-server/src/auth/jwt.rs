@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context as _};
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet, KeyAlgorithm};
+use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 
 use super::claims::Claims;
@@ -88,6 +88,9 @@ impl Verifier {
                 .key_id
                 .clone()
                 .unwrap_or_else(|| format!("#{index}"));
+            if jwk.common.public_key_use == Some(PublicKeyUse::Encryption) {
+                bail!("JWKS key {name}: its use is enc (encryption), not sig");
+            }
             let alg = match &jwk.algorithm {
                 AlgorithmParameters::RSA(_) => Algorithm::RS256,
                 AlgorithmParameters::EllipticCurve(ec) if ec.curve == EllipticCurve::P256 => {

@@ -65,12 +65,15 @@ pub async fn own_order_only(
         Ok(caller) => caller,
         Err(error) => return error.into_response(),
     };
-    let (Some(customer), Some(Path(params))) = (caller.customer(), path) else {
+    let Some(customer) = caller.customer() else {
         return next.run(request).await;
     };
-    let Some(order_id) = params.get("id") else {
-        return next.run(request).await;
+    // Fail closed: a customer's request whose order id cannot be read goes nowhere.
+    let Some(order_id) = path.and_then(|Path(mut params)| params.remove("id")) else {
+        return ApiError::invalid_input("the order id in the path could not be read")
+            .into_response();
     };
+    let order_id = &order_id;
     match owned_by(&app, order_id, customer).await {
         Ok(true) => next.run(request).await,
         Ok(false) => ApiError::order_not_found(order_id).into_response(),
@@ -92,14 +95,12 @@ pub async fn create_for_self_only(request: Request, next: Next) -> Response {
         Err(error) => return error.into_response(),
     };
     // Unparsable bodies and missing fields are the route's to answer (400).
+    // A missing customerId or an unparsable body is the route's to answer (400); any
+    // customerId that is not exactly theirs, whatever its type, is refused here.
     let named = serde_json::from_slice::<Value>(&bytes)
         .ok()
-        .and_then(|body| {
-            body.get("customerId")
-                .and_then(Value::as_str)
-                .map(String::from)
-        });
-    if named.as_deref().is_some_and(|named| named != customer) {
+        .and_then(|body| body.get("customerId").cloned());
+    if named.is_some_and(|named| named.as_str() != Some(customer)) {
         return forbidden("a customer may create orders only for their own customerId")
             .into_response();
     }
@@ -223,7 +224,8 @@ fn filtered_feed(
 enum Target {
     Create {
         order_id: Option<String>,
-        customer_id: Option<String>,
+        /// The `customerId` field as sent (any JSON type), if present.
+        customer_id: Option<Value>,
     },
     Existing(String),
     /// Not a well-formed command: the route rejects it with its own message.
@@ -235,7 +237,7 @@ fn target(item: &Value) -> Target {
     match item.get("type").and_then(Value::as_str) {
         Some("CreateOrder") => Target::Create {
             order_id: field("orderId"),
-            customer_id: field("customerId"),
+            customer_id: item.get("customerId").cloned(),
         },
         Some(_) => field("orderId").map_or(Target::Malformed, Target::Existing),
         None => Target::Malformed,
@@ -293,10 +295,7 @@ pub async fn commands_in_scope(
                 order_id,
                 customer_id,
             } => {
-                if customer_id
-                    .as_deref()
-                    .is_some_and(|named| named != customer)
-                {
+                if customer_id.is_some_and(|named| named.as_str() != Some(customer.as_str())) {
                     Err(forbidden(
                         "a customer may create orders only for their own customerId",
                     ))

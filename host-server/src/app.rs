@@ -113,7 +113,8 @@ pub fn secured_router(state: AppState, web_dir: Option<PathBuf>, security: Secur
         ));
     let mut public = Router::new()
         .route("/health", get(ops::health))
-        .route("/metrics", get(ops::metrics));
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(crate::openapi::document));
     if security.dev_tokens {
         public = public.route(
             "/dev/token",

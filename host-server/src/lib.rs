@@ -14,6 +14,7 @@ pub mod guest;
 pub mod limits;
 pub mod listener;
 pub mod metrics;
+pub mod openapi;
 pub mod queries;
 pub mod routes;
 pub mod server;

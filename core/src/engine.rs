@@ -13,6 +13,7 @@ use crate::command::Command;
 use crate::context::Context;
 use crate::envelope::{EventEnvelope, Metadata};
 use crate::error::DomainError;
+use crate::idempotency::{fingerprint, replay};
 use crate::runtime::{DomainRuntime, NativeRuntime, RuntimeError};
 use crate::snapshot::{snapshot_due, Snapshot, DEFAULT_SNAPSHOT_EVERY};
 use crate::state::{initial_state, OrderState};
@@ -98,6 +99,11 @@ pub struct CommandOptions {
     pub correlation_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub causation_id: Option<String>,
+    /// The host generated the create's order id (the caller gave none): a retry with the
+    /// same command id then means the order the first attempt created, whatever id this
+    /// attempt generated. Host-internal, never read from a client.
+    #[serde(skip)]
+    pub order_id_generated: bool,
 }
 
 /// What a handled command did.
@@ -164,6 +170,8 @@ impl EngineError {
             EngineError::IdempotencyKeyReused { .. } => "idempotency_key_reused",
             EngineError::Store(StoreError::Invalid(_)) => "invalid_input",
             EngineError::Store(StoreError::Corrupt(_)) => "corrupt_store",
+            EngineError::Store(StoreError::Busy(_)) => "store_busy",
+            EngineError::Store(StoreError::Full(_)) => "storage_full",
             EngineError::Store(_) => "store_error",
             EngineError::Runtime(_) => "runtime_error",
         }
@@ -305,14 +313,10 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         command: Command,
         options: CommandOptions,
     ) -> Result<CommandOutcome, EngineError> {
-        // What a command id is bound to, so reusing the id for another command is caught.
-        let fingerprint = options
-            .command_id
-            .as_ref()
-            .and_then(|_| serde_json::to_string(&command).ok());
+        let fingerprint = fingerprint(&command, &options);
         if let Some(command_id) = &options.command_id {
             if let Some(record) = self.store.command_record(command_id)? {
-                return replay(record, &command, fingerprint.as_deref());
+                return replay(record, &command, &options);
             }
         }
         let stream_id = command.order_id().to_string();
@@ -326,7 +330,7 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
                             "command `{command_id}` reported applied but has no record"
                         )))
                     })?;
-                    return replay(record, &command, fingerprint.as_deref());
+                    return replay(record, &command, &options);
                 }
                 Err(EngineError::Concurrency { .. })
                     if options.expected_version.is_none() && attempt < self.config.max_retries =>
@@ -361,7 +365,21 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
                 });
             }
         }
-        let now = self.env.now();
+        // The stream's last event, when it exists, fixes the earliest time a new one may
+        // carry: recordedAt never goes backwards within a stream, whatever a host's clock
+        // does (a wall clock stepped back, two processes' clocks apart).
+        let prior_view = match (cached_view, &state.order) {
+            // The view this engine projected when it committed the cached state.
+            (Some(view), _) => view,
+            // The stored row is the read model's own fold; start from it so the read model
+            // stays a projection of envelopes, not a copy of the write state.
+            (None, Some(_)) => self.store.get_view(stream_id)?,
+            (None, None) => None,
+        };
+        let clock = self.env.now();
+        let now = prior_view
+            .as_ref()
+            .map_or(clock, |view| clock.max(view.updated_at));
         let ctx = Context {
             now,
             actor: options.actor.clone(),
@@ -401,7 +419,8 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
                 }
             }
             let version = state.version;
-            if let Some(view) = cached_view {
+            if from_cache {
+                let view = prior_view;
                 self.cache.put(
                     stream_id,
                     CachedStream {
@@ -420,9 +439,22 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
                 replayed: false,
             });
         }
+        let event_ids: Vec<Uuid> = events.iter().map(|_| self.env.new_event_id()).collect();
+        // Every event traces to its command: a command sent without an id is named by its
+        // first event's id (unique, and no extra id to mint), which also correlates it
+        // unless the caller gave a correlation id. Only a caller's id is an idempotency key.
+        let command_id = options
+            .command_id
+            .clone()
+            .unwrap_or_else(|| event_ids[0].to_string());
         let metadata = Metadata {
-            command_id: options.command_id.clone(),
-            correlation_id: options.correlation_id.clone(),
+            correlation_id: Some(
+                options
+                    .correlation_id
+                    .clone()
+                    .unwrap_or_else(|| command_id.clone()),
+            ),
+            command_id: Some(command_id),
             causation_id: options.causation_id.clone(),
             actor: options.actor.clone(),
             recorded_at: now,
@@ -430,9 +462,10 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         };
         let mut envelopes: Vec<EventEnvelope> = events
             .iter()
+            .zip(event_ids)
             .enumerate()
-            .map(|(i, event)| EventEnvelope {
-                event_id: self.env.new_event_id(),
+            .map(|(i, (event, event_id))| EventEnvelope {
+                event_id,
                 stream_id: stream_id.to_string(),
                 version: state.version + 1 + i as u64,
                 position: 0,
@@ -441,14 +474,6 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             })
             .collect();
         let expected_version = state.version;
-        let prior_view = match (cached_view, &state.order) {
-            // The view this engine projected when it committed the cached state.
-            (Some(view), _) => view,
-            // The stored row is the read model's own fold; start from it so the read model
-            // stays a projection of envelopes, not a copy of the write state.
-            (None, Some(_)) => self.store.get_view(stream_id)?,
-            (None, None) => None,
-        };
         let view = self.runtime.project(prior_view, &envelopes)?;
         let new_state = self.runtime.evolve(state, &events)?;
         let snapshot = snapshot_due(
@@ -529,7 +554,35 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
 
     /// Catch-up: drops the read model and folds every event from position 0 again, in
     /// batches; `progress(done, total)` is called after each batch. Returns events folded.
+    ///
+    /// The whole rebuild is one store batch (one transaction): another process writing the
+    /// same database waits for it (and, past its busy timeout, fails retryably) instead of
+    /// interleaving, so no event is folded twice and the checkpoint never moves backwards.
     pub fn rebuild_read_models(
+        &mut self,
+        batch_size: usize,
+        progress: impl FnMut(u64, u64),
+    ) -> Result<u64, EngineError>
+    where
+        S: crate::store::BatchStore,
+    {
+        self.store.begin_batch()?;
+        match self.rebuild_inside_batch(batch_size, progress) {
+            Ok(position) => {
+                self.store.finish_batch()?;
+                // Views remembered from before may belong to a read model that was just
+                // replaced; they are equal by construction, but nothing relies on it.
+                self.cache.clear();
+                Ok(position)
+            }
+            Err(e) => {
+                self.store.abort_batch();
+                Err(e)
+            }
+        }
+    }
+
+    fn rebuild_inside_batch(
         &mut self,
         batch_size: usize,
         mut progress: impl FnMut(u64, u64),
@@ -557,7 +610,7 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             }
             self.store.save_views(&views, last_position)?;
             position = last_position;
-            progress(position, total);
+            progress(position, total.max(position));
         }
         Ok(position)
     }
@@ -606,29 +659,4 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         }
         Ok(report)
     }
-}
-
-fn replay(
-    record: CommandRecord,
-    command: &Command,
-    fingerprint: Option<&str>,
-) -> Result<CommandOutcome, EngineError> {
-    let same_command = record.order_id == command.order_id()
-        && match (&record.fingerprint, fingerprint) {
-            (Some(stored), Some(given)) => stored == given,
-            _ => true,
-        };
-    if !same_command {
-        return Err(EngineError::IdempotencyKeyReused {
-            command_id: record.command_id,
-        });
-    }
-    Ok(CommandOutcome {
-        command_id: Some(record.command_id),
-        order_id: record.order_id,
-        version: record.version,
-        positions: record.positions,
-        events: Vec::new(),
-        replayed: true,
-    })
 }

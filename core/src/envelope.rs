@@ -19,15 +19,12 @@ pub struct Metadata {
     pub causation_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
-    #[serde(default = "unix_epoch")]
+    /// When the event was committed. Required on import: a log without it cannot say
+    /// when anything happened, and inventing a time would falsify temporal queries.
     pub recorded_at: DateTime<Utc>,
     /// Hash of the guest module that decided the event (server only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module_hash: Option<String>,
-}
-
-fn unix_epoch() -> DateTime<Utc> {
-    DateTime::<Utc>::UNIX_EPOCH
 }
 
 /// An event with its identity and place in the log, always in today's schema (older stored
@@ -55,15 +52,10 @@ pub struct StoredEvent {
     pub position: u64,
     #[serde(rename = "type")]
     pub event_type: String,
-    #[serde(default = "first_schema")]
+    /// Required: guessing the payload's schema would upcast it wrongly.
     pub schema_version: u32,
     pub data: serde_json::Value,
-    #[serde(default)]
     pub metadata: Metadata,
-}
-
-fn first_schema() -> u32 {
-    1
 }
 
 impl StoredEvent {

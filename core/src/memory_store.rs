@@ -106,6 +106,20 @@ impl MemoryStore {
     }
 }
 
+/// One owner, no other writer and every commit already atomic: a batch only groups. It
+/// cannot undo commits on abort, so hosts that need a rollback use a transactional store.
+impl crate::store::BatchStore for MemoryStore {
+    fn begin_batch(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn finish_batch(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn abort_batch(&mut self) {}
+}
+
 impl EventStore for MemoryStore {
     fn commit(&mut self, commit: Commit) -> Result<Vec<u64>, StoreError> {
         // Validate everything before touching anything: the commit is all or nothing.

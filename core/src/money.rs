@@ -1,9 +1,11 @@
 //! Exact money: integer minor units (cents), never a binary float.
 //!
 //! Across every boundary an amount travels as decimal text ("109.97"). Inputs may also be
-//! JSON numbers; those are read through their shortest decimal representation, so the
-//! number written as `29.99` means exactly 29.99 and `0.001` is recognised as having three
-//! decimals (and rejected), rather than silently rounded.
+//! JSON numbers; those are read from their exact text (serde_json's `arbitrary_precision`),
+//! so the number written as `29.99` means exactly 29.99, while `0.001` and
+//! `12.340000000000000001` are recognised as having more than two decimals (and rejected),
+//! never rounded. Numbers from hosts without text (a Python float) are read through their
+//! shortest round-trip representation.
 
 use std::fmt;
 
@@ -168,18 +170,63 @@ impl fmt::Display for DecimalText {
 
 impl Serialize for DecimalText {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Text that a JSON number would reproduce exactly travels as a number (quantities,
-        // including rule-breaking ones such as 1.5); anything else as text ("0.10", "abc").
+        // Text written as a JSON number travels as that very number, digit for digit
+        // (quantities, including rule-breaking ones such as 1.5, 2.0 or 9223372036854775808),
+        // so every host decodes exactly what the caller sent; anything else as text ("abc").
         if let Ok(n) = self.0.parse::<i64>() {
             if n.to_string() == self.0 {
                 return serializer.serialize_i64(n);
             }
         }
-        match self.0.parse::<f64>() {
-            Ok(f) if f.is_finite() && f.to_string() == self.0 => serializer.serialize_f64(f),
-            _ => serializer.serialize_str(&self.0),
+        if is_json_number(&self.0) && reads_back_unchanged(&self.0) {
+            return serde_json::Number::from_string_unchecked(self.0.clone()).serialize(serializer);
         }
+        serializer.serialize_str(&self.0)
     }
+}
+
+/// serde_json writes an exponent's sign out when it reads a number (`1e3` becomes `1e+3`):
+/// such text travels as a string (only a price can be one; quantities come from numbers).
+fn reads_back_unchanged(text: &str) -> bool {
+    match text.find(['e', 'E']) {
+        Some(at) => matches!(text.as_bytes().get(at + 1), Some(b'+' | b'-')),
+        None => true,
+    }
+}
+
+/// Whether `text` is a number in JSON's grammar: `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn is_json_number(text: &str) -> bool {
+    fn digits(s: &[u8]) -> usize {
+        s.iter().take_while(|b| b.is_ascii_digit()).count()
+    }
+    let mut rest = text.as_bytes();
+    if let [b'-', tail @ ..] = rest {
+        rest = tail;
+    }
+    match digits(rest) {
+        0 => return false,
+        n if n > 1 && rest[0] == b'0' => return false,
+        n => rest = &rest[n..],
+    }
+    if let [b'.', tail @ ..] = rest {
+        let n = digits(tail);
+        if n == 0 {
+            return false;
+        }
+        rest = &tail[n..];
+    }
+    if let [b'e' | b'E', tail @ ..] = rest {
+        let tail = match tail {
+            [b'+' | b'-', t @ ..] => t,
+            t => t,
+        };
+        let n = digits(tail);
+        if n == 0 {
+            return false;
+        }
+        rest = &tail[n..];
+    }
+    rest.is_empty()
 }
 
 /// A price input: a JSON number or a decimal string.
@@ -220,7 +267,7 @@ struct DecimalTextVisitor {
     allow_strings: bool,
 }
 
-impl Visitor<'_> for DecimalTextVisitor {
+impl<'de> Visitor<'de> for DecimalTextVisitor {
     type Value = String;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -237,6 +284,21 @@ impl Visitor<'_> for DecimalTextVisitor {
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
         Ok(v.to_string())
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<String, E> {
+        Ok(v.to_string())
+    }
+
+    /// serde_json (with `arbitrary_precision`) hands over a number that is not a plain
+    /// integer as a one-entry map holding its exact text; `Number` knows how to read it.
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<String, A::Error> {
+        let number = serde_json::Number::deserialize(de::value::MapAccessDeserializer::new(map))?;
+        Ok(number.to_string())
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
@@ -292,6 +354,61 @@ mod tests {
             Money::parse("99999999999999999999"),
             Err(MoneyParseError::TooLarge(_))
         ));
+    }
+
+    #[test]
+    fn json_numbers_are_read_from_their_exact_text_not_through_f64() {
+        // As f64 this is 12.34; as written it has 18 decimals.
+        assert!(serde_json::from_str::<Money>("12.340000000000000001").is_err());
+        let command: crate::Command = serde_json::from_str(
+            r#"{"type":"AddItem","orderId":"o","productId":"p","quantity":2.0,"price":12.340000000000000001}"#,
+        )
+        .unwrap();
+        let crate::Command::AddItem(add) = &command else {
+            panic!("{command:?}")
+        };
+        assert_eq!(add.price.as_str(), "12.340000000000000001");
+        assert_eq!(add.quantity.as_str(), "2.0");
+    }
+
+    #[test]
+    fn decimal_text_round_trips_through_json_exactly() {
+        for (json, text) in [
+            ("2", "2"),
+            ("2.0", "2.0"),
+            ("1.5", "1.5"),
+            ("-0", "-0"),
+            ("9223372036854775808", "9223372036854775808"),
+            (
+                "340282366920938463463374607431768211456",
+                "340282366920938463463374607431768211456",
+            ),
+            // serde_json writes the exponent sign out; the value is the same.
+            ("1e400", "1e+400"),
+            ("12.340000000000000001", "12.340000000000000001"),
+            ("\"abc\"", "abc"),
+            ("\"007.05\"", "007.05"),
+        ] {
+            let read = deserialize_price_text(&mut serde_json::Deserializer::from_str(json))
+                .unwrap_or_else(|e| panic!("{json}: {e}"));
+            assert_eq!(read.as_str(), text, "{json}");
+            let written = serde_json::to_string(&read).unwrap();
+            let again =
+                deserialize_price_text(&mut serde_json::Deserializer::from_str(&written)).unwrap();
+            assert_eq!(again, read, "{json} -> {written}");
+        }
+    }
+
+    #[test]
+    fn only_json_grammar_counts_as_a_number() {
+        for yes in ["0", "-0", "1.5", "10", "1e5", "1E-5", "-2.50e+3"] {
+            assert!(is_json_number(yes), "{yes}");
+        }
+        for no in [
+            "", "-", "01", "1.", ".5", "+1", "1e", "abc", "1.5.2", "0x10", " 1",
+        ] {
+            assert!(!is_json_number(no), "{no}");
+        }
     }
 
     #[test]

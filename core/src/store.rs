@@ -28,6 +28,12 @@ pub enum StoreError {
     Corrupt(String),
     #[error("invalid request: {0}")]
     Invalid(String),
+    /// Another writer holds the database past the busy timeout: try again shortly.
+    #[error("the database is busy: {0}")]
+    Busy(String),
+    /// The disk or the database's size limit is full: nothing was written.
+    #[error("the storage is full: {0}")]
+    Full(String),
     #[error("storage failure: {0}")]
     Backend(String),
 }
@@ -166,4 +172,16 @@ pub trait EventStore {
 
     /// Position up to which the read model has folded every event.
     fn projection_checkpoint(&self) -> Result<u64, StoreError>;
+}
+
+/// A store that can hold several commits in one transaction (group commit): the server's
+/// writer puts concurrent commands in one batch so they share one fsync, and a read-model
+/// rebuild runs as one batch so that no other writer interleaves with it. Inside a batch a
+/// failed commit undoes only itself; nothing is durable before `finish_batch` succeeds.
+pub trait BatchStore: EventStore {
+    fn begin_batch(&mut self) -> Result<(), StoreError>;
+    /// Commits the batch. When it fails, nothing of the batch was written.
+    fn finish_batch(&mut self) -> Result<(), StoreError>;
+    /// Drops everything written since `begin_batch`.
+    fn abort_batch(&mut self);
 }

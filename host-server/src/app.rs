@@ -5,6 +5,10 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
 
 use axum::error_handling::HandleErrorLayer;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -153,7 +157,9 @@ pub fn secured_router(state: AppState, web_dir: Option<PathBuf>, security: Secur
         .layer(middleware::from_fn_with_state(
             security.origins.clone(),
             guard::check_origin,
-        ));
+        ))
+        // Counts every answer, including requests shed or refused by the layers above.
+        .layer(middleware::from_fn(count_requests));
     // CORS answers (preflights included) only for the configured front ends; the origin
     // check above refuses every other foreign origin.
     let app = if security.cors_origins.is_empty() {
@@ -166,6 +172,25 @@ pub fn secured_router(state: AppState, web_dir: Option<PathBuf>, security: Secur
             .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
             .on_response(DefaultOnResponse::new().level(Level::INFO)),
     )
+}
+
+/// Counts every answered request by method, matched route and status, with its latency.
+async fn count_requests(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |path| path.as_str())
+        .to_string();
+    let response = next.run(request).await;
+    crate::metrics::record_http(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
 }
 
 async fn unknown_route() -> ApiError {

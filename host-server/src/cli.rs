@@ -92,6 +92,10 @@ pub struct ServeArgs {
     /// Directory served at `/` (default: ./web-demo when it exists).
     #[arg(long, env = "ORDER_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
+    /// How long a write waits for a lock held by another process (a CLI import, a Python
+    /// program on the same file) before it answers 503 with Retry-After.
+    #[arg(long, env = "ORDER_BUSY_TIMEOUT_MS", default_value_t = 5000)]
+    pub busy_timeout_ms: u64,
     #[command(flatten)]
     pub security: SecurityArgs,
 }
@@ -203,6 +207,7 @@ pub fn run(cli: Cli) -> anyhow::Result<bool> {
                 listen: args.listen,
                 synchronous: args.synchronous.into(),
                 snapshot_every: args.snapshot_every,
+                busy_timeout: std::time::Duration::from_millis(args.busy_timeout_ms),
                 guest: args.db.guest,
                 web_dir: args.web_dir.or_else(crate::app::default_web_dir),
                 auth: args.security.auth_settings()?,
@@ -329,10 +334,33 @@ mod tests {
 
     #[test]
     fn stored_events_are_read_line_by_line_naming_the_bad_line() {
-        let good = r#"{"eventId":"00000000-0000-0000-0000-000000000001","streamId":"o","version":1,"type":"OrderPlaced","data":{}}"#;
+        let good = r#"{"eventId":"00000000-0000-0000-0000-000000000001","streamId":"o","version":1,"type":"OrderPlaced","schemaVersion":1,"data":{},"metadata":{"recordedAt":"2026-01-01T00:00:00Z"}}"#;
         let text = format!("{good}\n\n{{not json\n");
         let err = read_stored_events(text.as_bytes()).unwrap_err();
         assert!(format!("{err:#}").contains("line 3"), "{err:#}");
         assert_eq!(read_stored_events(good.as_bytes()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_event_without_its_time_or_schema_version_is_refused_by_line() {
+        let good = r#"{"eventId":"00000000-0000-0000-0000-000000000001","streamId":"o","version":1,"type":"OrderPlaced","schemaVersion":1,"data":{},"metadata":{"recordedAt":"2026-01-01T00:00:00Z"}}"#;
+        for (missing, line) in [
+            (
+                "recordedAt",
+                good.replace(r#""recordedAt":"2026-01-01T00:00:00Z""#, ""),
+            ),
+            ("schemaVersion", good.replace(r#""schemaVersion":1,"#, "")),
+            (
+                "metadata",
+                good.replace(r#","metadata":{"recordedAt":"2026-01-01T00:00:00Z"}"#, ""),
+            ),
+        ] {
+            let text = format!("{good}\n{line}\n");
+            let err = format!("{:#}", read_stored_events(text.as_bytes()).unwrap_err());
+            assert!(
+                err.contains("line 2") && err.contains(missing),
+                "{missing}: {err}"
+            );
+        }
     }
 }

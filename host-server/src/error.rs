@@ -15,7 +15,13 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
+    /// Seconds after which the same request may succeed (`Retry-After`), for failures that
+    /// pass by themselves: a busy database, a restarting writer.
+    pub retry_after: Option<u32>,
 }
+
+/// `Retry-After` for transient failures: the busy timeout has already passed once.
+const RETRY_AFTER_SECONDS: u32 = 1;
 
 #[derive(Serialize)]
 struct ErrorBody<'a> {
@@ -35,7 +41,19 @@ impl ApiError {
             status,
             code: code.to_string(),
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    fn retry_after(mut self, seconds: u32) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// Whether the server could not process the request (try again later, with the same
+    /// command id), as opposed to a request that is wrong and stays wrong.
+    pub fn is_retryable(&self) -> bool {
+        self.status.is_server_error()
     }
 
     /// Input that is not JSON at all (syntax error, truncated, empty body).
@@ -89,7 +107,13 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: self.detail(),
         };
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -113,6 +137,11 @@ impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         let code = e.code();
         let status = match &e {
+            EngineError::Store(StoreError::Busy(_)) => {
+                return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, e.to_string())
+                    .retry_after(RETRY_AFTER_SECONDS)
+            }
+            EngineError::Store(StoreError::Full(_)) => StatusCode::INSUFFICIENT_STORAGE,
             EngineError::Domain(domain) => return ApiError::from(domain.clone()),
             EngineError::Concurrency { .. } => StatusCode::CONFLICT,
             EngineError::IdempotencyKeyReused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -129,15 +158,22 @@ impl From<WriteError> for ApiError {
     fn from(e: WriteError) -> Self {
         match e {
             WriteError::Engine(e) => ApiError::from(e),
-            WriteError::CommitFailed(message) => ApiError::internal(
-                "store_error",
-                format!("the write batch could not be committed; nothing was applied: {message}"),
-            ),
+            WriteError::CommitFailed(store) => {
+                let failed = ApiError::from(store);
+                ApiError {
+                    message: format!(
+                        "the write batch could not be committed; nothing was applied: {}",
+                        failed.message
+                    ),
+                    ..failed
+                }
+            }
             WriteError::Unavailable => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
-                "the command writer is not running (the server is shutting down)",
-            ),
+                "the command writer is not running (restarting or shutting down)",
+            )
+            .retry_after(RETRY_AFTER_SECONDS),
         }
     }
 }
@@ -177,5 +213,24 @@ mod tests {
             command_id: "c".into(),
         });
         assert_eq!(reused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(!reused.is_retryable());
+    }
+
+    #[test]
+    fn transient_store_failures_say_when_to_retry() {
+        let busy = ApiError::from(WriteError::CommitFailed(StoreError::Busy("locked".into())));
+        assert_eq!(
+            (busy.status, busy.code.as_str(), busy.retry_after),
+            (StatusCode::SERVICE_UNAVAILABLE, "store_busy", Some(1))
+        );
+        assert!(busy.is_retryable());
+        let full = ApiError::from(WriteError::CommitFailed(StoreError::Full("disk".into())));
+        assert_eq!(
+            (full.status, full.code.as_str()),
+            (StatusCode::INSUFFICIENT_STORAGE, "storage_full")
+        );
+        let gone = ApiError::from(WriteError::Unavailable);
+        assert_eq!(gone.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(gone.retry_after, Some(1));
     }
 }

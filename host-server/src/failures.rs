@@ -18,6 +18,7 @@ fn general_message(code: &str) -> &'static str {
         "runtime_error" => {
             "the domain runtime failed while deciding the command; nothing was applied"
         }
+        "storage_full" => "the server's storage is full; nothing was applied",
         _ => "the server failed while handling the request",
     }
 }
@@ -51,6 +52,11 @@ pub async fn internal_detail_to_log(response: Response) -> Response {
         "requestId": request_id,
     }});
     let mut rebuilt = (parts.status, axum::Json(body)).into_response();
+    if let Some(retry_after) = parts.headers.get(axum::http::header::RETRY_AFTER) {
+        rebuilt
+            .headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, retry_after.clone());
+    }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         rebuilt
             .headers_mut()

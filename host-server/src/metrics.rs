@@ -1,5 +1,8 @@
 //! Prometheus metrics: commands by type and outcome, write-batch sizes, command latency
-//! (queue + decision + commit) and events written. Rendered by `GET /metrics`.
+//! (queue + decision + commit), events written, HTTP requests and their latency by route
+//! and status, the writer's state and the process (CPU, memory, files, threads). Every
+//! series exists from the start, at zero, so dashboards and alerts see them before traffic.
+//! Rendered by `GET /metrics`.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -11,6 +14,19 @@ const COMMANDS: &str = "orders_commands_total";
 const EVENTS: &str = "orders_events_written_total";
 const BATCH_SIZE: &str = "orders_write_batch_commands";
 const LATENCY: &str = "orders_command_duration_seconds";
+const HTTP_REQUESTS: &str = "http_requests_total";
+const HTTP_LATENCY: &str = "http_request_duration_seconds";
+const WRITER_RUNNING: &str = "orders_writer_running";
+const WRITER_RESTARTS: &str = "orders_writer_restarts_total";
+
+/// The command types, so their counters exist before the first command.
+const COMMAND_TYPES: [&str; 5] = [
+    "CreateOrder",
+    "AddItem",
+    "RemoveItem",
+    "PlaceOrder",
+    "CancelOrder",
+];
 
 static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
 
@@ -20,7 +36,7 @@ pub fn install() -> Option<&'static PrometheusHandle> {
         .get_or_init(|| {
             let builder = PrometheusBuilder::new()
                 .set_buckets_for_metric(
-                    Matcher::Full(LATENCY.into()),
+                    Matcher::Suffix("_seconds".into()),
                     &[
                         0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
                     ],
@@ -34,6 +50,7 @@ pub fn install() -> Option<&'static PrometheusHandle> {
             match builder.and_then(|b| b.install_recorder()) {
                 Ok(handle) => {
                     describe();
+                    register_at_zero();
                     Some(handle)
                 }
                 Err(e) => {
@@ -45,7 +62,40 @@ pub fn install() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+fn process_collector() -> &'static metrics_process::Collector {
+    static COLLECTOR: OnceLock<metrics_process::Collector> = OnceLock::new();
+    COLLECTOR.get_or_init(metrics_process::Collector::default)
+}
+
+/// Creates every series with its zero value (histograms empty).
+fn register_at_zero() {
+    for command_type in COMMAND_TYPES {
+        metrics::counter!(COMMANDS, "type" => command_type, "outcome" => "accepted").absolute(0);
+    }
+    metrics::counter!(EVENTS).absolute(0);
+    let _ = metrics::histogram!(BATCH_SIZE);
+    let _ = metrics::histogram!(LATENCY);
+    metrics::counter!(WRITER_RESTARTS).absolute(0);
+    metrics::gauge!(WRITER_RUNNING).set(0.0);
+    process_collector().collect();
+}
+
 fn describe() {
+    process_collector().describe();
+    metrics::describe_counter!(
+        HTTP_REQUESTS,
+        "HTTP requests answered, by method, route and status"
+    );
+    metrics::describe_histogram!(
+        HTTP_LATENCY,
+        metrics::Unit::Seconds,
+        "Time to answer an HTTP request, by method, route and status"
+    );
+    metrics::describe_gauge!(WRITER_RUNNING, "1 while the command writer takes commands");
+    metrics::describe_counter!(
+        WRITER_RESTARTS,
+        "Times the command writer failed and was opened again"
+    );
     metrics::describe_counter!(
         COMMANDS,
         "Commands handled, by command type and outcome code"
@@ -63,6 +113,7 @@ fn describe() {
 pub fn render() -> String {
     match install() {
         Some(handle) => {
+            process_collector().collect();
             handle.run_upkeep();
             handle.render()
         }
@@ -91,4 +142,22 @@ pub fn record_latency(elapsed: Duration, commands: usize) {
     for _ in 0..commands {
         histogram.record(elapsed.as_secs_f64());
     }
+}
+
+/// One answered HTTP request; `route` is the matched route pattern (`/orders/{id}`), so
+/// ids never become label values.
+pub fn record_http(method: &str, route: &str, status: u16, elapsed: Duration) {
+    let labels = [
+        ("method", method.to_string()),
+        ("route", route.to_string()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
+    metrics::histogram!(HTTP_LATENCY, &labels).record(elapsed.as_secs_f64());
+}
+
+/// The writer's state, as `/health` reads it.
+pub fn record_writer(running: bool, restarts: u64) {
+    metrics::gauge!(WRITER_RUNNING).set(if running { 1.0 } else { 0.0 });
+    metrics::counter!(WRITER_RESTARTS).absolute(restarts);
 }

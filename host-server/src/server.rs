@@ -18,12 +18,17 @@ use crate::limits::Limits;
 use crate::queries::Queries;
 use crate::{auth, guard, listener, metrics, writer};
 
+/// Exit status when the command writer is lost for good (EX_SOFTWARE).
+pub const WRITER_LOST_EXIT_CODE: i32 = 70;
+
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub db: PathBuf,
     pub listen: SocketAddr,
     pub synchronous: Synchronous,
     pub snapshot_every: u64,
+    /// How long a write waits for another process's lock on the database.
+    pub busy_timeout: std::time::Duration,
     /// A guest component replacing the embedded one.
     pub guest: Option<PathBuf>,
     pub web_dir: Option<PathBuf>,
@@ -40,21 +45,33 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     metrics::install();
     let guest = load_guest(config.guest.as_deref())?;
     let module_hash = guest.hash().to_string();
-    let (db, synchronous, snapshot_every) =
-        (config.db.clone(), config.synchronous, config.snapshot_every);
-    let (writer, writer_thread) = writer::spawn(move || {
-        let store = SqliteStore::open(&db, synchronous)?;
-        let engine_config = EngineConfig {
-            snapshot_every,
-            ..EngineConfig::default()
-        };
-        Ok(Engine::with_runtime(
-            store,
-            SystemEnvironment::default(),
-            runtime_for(guest),
-            engine_config,
-        ))
-    })?;
+    let (db, synchronous, snapshot_every, busy_timeout) = (
+        config.db.clone(),
+        config.synchronous,
+        config.snapshot_every,
+        config.busy_timeout,
+    );
+    let (writer, writer_thread) = writer::spawn(
+        move || {
+            let store = SqliteStore::open(&db, synchronous)?;
+            store.set_busy_timeout(busy_timeout)?;
+            let engine_config = EngineConfig {
+                snapshot_every,
+                ..EngineConfig::default()
+            };
+            Ok(Engine::with_runtime(
+                store,
+                SystemEnvironment::default(),
+                runtime_for(guest.clone()),
+                engine_config,
+            ))
+        },
+        || {
+            // Without a writer every command would fail: exit so a supervisor restarts us.
+            tracing::error!("the writer cannot be restarted; exiting");
+            std::process::exit(WRITER_LOST_EXIT_CODE);
+        },
+    )?;
     let state = AppState {
         writer,
         queries: Queries::sqlite(config.db.clone()),

@@ -181,6 +181,7 @@ fn send_as_sync(server: &Server, command: &Value, actor: Option<&str>, command_i
             status: 200,
             text: outcome.to_string(),
             body: outcome,
+            headers: Default::default(),
         }
     } else {
         let code = outcome["error"]["code"].as_str().unwrap_or_default();
@@ -189,6 +190,7 @@ fn send_as_sync(server: &Server, command: &Value, actor: Option<&str>, command_i
             status,
             text: outcome.to_string(),
             body: json!({"error": outcome["error"]}),
+            headers: Default::default(),
         }
     }
 }

@@ -137,6 +137,8 @@ fn classify(failure: &Failure) -> (Kind, &'static str, String) {
                 EngineError::Store(
                     CoreStoreError::DuplicateCommand(_)
                     | CoreStoreError::Corrupt(_)
+                    | CoreStoreError::Busy(_)
+                    | CoreStoreError::Full(_)
                     | CoreStoreError::Backend(_),
                 ) => Kind::Store,
                 EngineError::Runtime(_) => Kind::Order,

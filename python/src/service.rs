@@ -168,23 +168,13 @@ impl OrderService {
         order_id: Option<String>,
         command_id: Option<String>,
     ) -> PyResult<String> {
-        let options = self.options(None, command_id.clone());
+        let mut options = self.options(None, command_id);
+        // Without an explicit id, a retry (same command_id) answers for the order the first
+        // attempt created; the engine looks that up inside the command's transaction.
+        options.order_id_generated = order_id.is_none();
         let outcome = self.with_engine(py, |engine| {
-            // A retried create without an explicit id must address the order the first
-            // attempt created, or it would look like a different command.
-            let recorded = match (&order_id, &command_id) {
-                (None, Some(id)) => engine
-                    .store()
-                    .command_record(id)
-                    .map_err(EngineError::from)?
-                    .map(|r| r.order_id),
-                _ => None,
-            };
-            let order_id = order_id
-                .or(recorded)
-                .unwrap_or_else(|| Uuid::now_v7().to_string());
             let command = Command::CreateOrder(CreateOrder {
-                order_id,
+                order_id: order_id.unwrap_or_else(|| Uuid::now_v7().to_string()),
                 customer_id,
             });
             handle_in_one_transaction(engine, command, options)
@@ -363,7 +353,15 @@ impl OrderService {
     /// positions are re-assigned and each event must continue its stream. All or nothing;
     /// returns how many were imported. An in-memory service imports only while empty.
     fn import_events(&self, py: Python<'_>, events: &Bound<'_, PyAny>) -> PyResult<u64> {
-        let events: Vec<StoredEvent> = from_plain(events, "events")?;
+        // One by one, so an error names the event it is about (`events[3]: missing field ...`).
+        let events: Vec<StoredEvent> = events
+            .try_iter()?
+            .enumerate()
+            .map(|(index, item)| {
+                let item = item.map_err(|e| invalid_input(format!("events[{index}]: {e}")))?;
+                from_plain(&item, &format!("events[{index}]"))
+            })
+            .collect::<Result<_, Failure>>()?;
         Ok(self.with_engine(py, |engine| {
             Ok(engine
                 .store_mut()

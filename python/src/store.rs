@@ -2,14 +2,37 @@
 //! single `Engine` type: the core's in-memory store or the shared SQLite store.
 
 use order_core::{
-    CommandRecord, Commit, EventEnvelope, EventStore, MemoryStore, OrderPage, OrderView, Snapshot,
-    StoreError, StoredEvent,
+    BatchStore, CommandRecord, Commit, EventEnvelope, EventStore, MemoryStore, OrderPage,
+    OrderView, Snapshot, StoreError, StoredEvent,
 };
 use order_store::SqliteStore;
 
 pub enum AnyStore {
     Memory(MemoryStore),
     Sqlite(SqliteStore),
+}
+
+impl BatchStore for AnyStore {
+    fn begin_batch(&mut self) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Memory(m) => m.begin_batch(),
+            AnyStore::Sqlite(s) => s.begin_batch(),
+        }
+    }
+
+    fn finish_batch(&mut self) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Memory(m) => m.finish_batch(),
+            AnyStore::Sqlite(s) => s.finish_batch(),
+        }
+    }
+
+    fn abort_batch(&mut self) {
+        match self {
+            AnyStore::Memory(m) => m.abort_batch(),
+            AnyStore::Sqlite(s) => s.abort_batch(),
+        }
+    }
 }
 
 impl AnyStore {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,19 @@ def test_idempotency_survives_reopening_the_file(db_path: Path) -> None:
         assert second.create_order("c", command_id="create-1") == order_id
         assert second.add_item(order_id, "p", 1, "9.99", command_id="add-1") == 2
         assert len(second.all_events()) == 2
+
+
+def test_exact_decimal_quantities_survive_the_round_trip(service: OrderService) -> None:
+    # Decimal("2.0") is the whole number 2; it must reach the core as the number 2.0, not as
+    # text (which a quantity never is), and a retry of it must still be the same command.
+    order_id = service.create_order("c")
+    version = service.add_item(order_id, "p", Decimal("2.0"), "1.00", command_id="q-1")
+    assert service.add_item(order_id, "p", Decimal("2.0"), "1.00", command_id="q-1") == version
+    assert service.get_order(order_id).items[0].quantity == 2
+    assert len(service.events(order_id)) == 2
+    with pytest.raises(order_core.DomainError) as raised:
+        service.add_item(order_id, "p", Decimal("2.000000000000000001"), "1.00")
+    assert raised.value.code == "invalid_quantity"
+    with pytest.raises(order_core.DomainError) as raised:
+        service.add_item(order_id, "p2", 1, Decimal("12.340000000000000001"))
+    assert raised.value.code == "invalid_price"

@@ -87,3 +87,21 @@ def test_memory_imports_only_while_empty() -> None:
         with pytest.raises(order_core.InvalidInput) as raised:
             service.import_events(seeded_log())
         assert "empty" in raised.value.message
+
+
+def test_an_entry_without_its_time_or_schema_version_is_refused_by_index() -> None:
+    for missing in ("schemaVersion", "metadata"):
+        log = seeded_log()
+        del log[2][missing]
+        with OrderService() as service:
+            with pytest.raises(order_core.InvalidInput) as raised:
+                service.import_events(log)
+            assert "events[2]" in raised.value.message, raised.value.message
+            assert missing in raised.value.message, raised.value.message
+            assert service.all_events() == []
+    log = seeded_log()
+    del log[1]["metadata"]["recordedAt"]
+    with OrderService() as service:
+        with pytest.raises(order_core.InvalidInput) as raised:
+            service.import_events(log)
+        assert "events[1]" in raised.value.message and "recordedAt" in raised.value.message

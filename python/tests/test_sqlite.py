@@ -197,3 +197,24 @@ def test_two_processes_retrying_lose_and_duplicate_nothing(db_path: Path) -> Non
         order = service.get_order(order_id)
         assert order.version == 2 * ROUNDS + 1
         assert order.total == Decimal(2 * ROUNDS)
+
+
+def race_create_retry(path: str, order_id: str, worker: int, barrier: Any, results: Any) -> None:
+    """Both processes retry the same create (same command_id, no order id) at once."""
+    created = []
+    with OrderService(path) as service:
+        barrier.wait()
+        for i in range(ROUNDS):
+            created.append(service.create_order("c", command_id=f"create-{i}"))
+    results.put((worker, created))
+
+
+def test_a_create_retried_from_two_processes_creates_one_order(db_path: Path) -> None:
+    # The lookup of the first attempt's order id runs inside the command's transaction, so
+    # two processes retrying at the same moment agree on one order per command id.
+    outcomes = start_workers(race_create_retry, db_path, "unused")
+    assert outcomes[0] == outcomes[1], "both attempts answer with the same order"
+    with OrderService(db_path) as service:
+        events = service.all_events()
+        assert len(events) == ROUNDS, "one OrderCreated per command id"
+        assert sorted(e.stream_id for e in events) == sorted(outcomes[0])

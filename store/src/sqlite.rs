@@ -53,8 +53,26 @@ pub struct SqliteStore {
     in_batch: bool,
 }
 
+/// The error for a batch whose transaction SQLite already rolled back.
+fn batch_rolled_back() -> StoreError {
+    StoreError::Backend(
+        "the batch transaction was rolled back by SQLite after an earlier failure; \
+         nothing of the batch was written"
+            .into(),
+    )
+}
+
+/// SQLite's error as the port's: a lock held by another writer and a full disk are told
+/// apart (the first is retried shortly, the second needs space), the rest is a failure.
 pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+    use rusqlite::ErrorCode;
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            StoreError::Busy(e.to_string())
+        }
+        Some(ErrorCode::DiskFull) => StoreError::Full(e.to_string()),
+        _ => StoreError::Backend(e.to_string()),
+    }
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -84,6 +102,12 @@ impl SqliteStore {
             conn,
             in_batch: false,
         })
+    }
+
+    /// How long a write waits for another connection's lock before it fails with
+    /// [`StoreError::Busy`] (10 s by default).
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
+        self.conn.busy_timeout(timeout).map_err(backend)
     }
 
     /// Opens an existing, migrated store for reading only (a server's query connections).
@@ -130,8 +154,13 @@ impl SqliteStore {
             return Err(StoreError::Invalid("no batch is open".into()));
         }
         self.in_batch = false;
+        if self.conn.is_autocommit() {
+            return Err(batch_rolled_back());
+        }
         if let Err(e) = run(&self.conn, "COMMIT") {
-            let _ = run(&self.conn, "ROLLBACK");
+            if !self.conn.is_autocommit() {
+                let _ = run(&self.conn, "ROLLBACK");
+            }
             return Err(e);
         }
         Ok(())
@@ -141,22 +170,34 @@ impl SqliteStore {
     pub fn abort_batch(&mut self) {
         if self.in_batch {
             self.in_batch = false;
-            let _ = run(&self.conn, "ROLLBACK");
+            if !self.conn.is_autocommit() {
+                let _ = run(&self.conn, "ROLLBACK");
+            }
         }
     }
 
     /// Runs `work` atomically: its own transaction, or a savepoint inside an open batch.
+    ///
+    /// SQLite may roll a whole transaction back by itself (SQLITE_FULL, IOERR, NOMEM). A
+    /// savepoint opened after that would start a fresh autocommit transaction and commit on
+    /// release, so a batch whose transaction is gone refuses every further unit: nothing of
+    /// it is durable, and `finish_batch` reports that.
     fn atomically<T>(
         &mut self,
         work: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         if self.in_batch {
+            if self.conn.is_autocommit() {
+                return Err(batch_rolled_back());
+            }
             run(&self.conn, "SAVEPOINT unit")?;
             match work(&self.conn) {
                 Ok(value) => {
                     run(&self.conn, "RELEASE unit")?;
                     Ok(value)
                 }
+                // The failure took the whole batch transaction with it.
+                Err(e) if self.conn.is_autocommit() => Err(e),
                 Err(e) => {
                     run(&self.conn, "ROLLBACK TO unit")?;
                     run(&self.conn, "RELEASE unit")?;
@@ -462,6 +503,20 @@ fn record_imported_command(
     put_command(conn, &record)
 }
 
+impl order_core::BatchStore for SqliteStore {
+    fn begin_batch(&mut self) -> Result<(), StoreError> {
+        SqliteStore::begin_batch(self)
+    }
+
+    fn finish_batch(&mut self) -> Result<(), StoreError> {
+        SqliteStore::finish_batch(self)
+    }
+
+    fn abort_batch(&mut self) {
+        SqliteStore::abort_batch(self);
+    }
+}
+
 impl EventStore for SqliteStore {
     fn commit(&mut self, commit: Commit) -> Result<Vec<u64>, StoreError> {
         self.atomically(|conn| {
@@ -643,3 +698,7 @@ fn save_snapshot(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreErro
     .map_err(backend)?;
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "sqlite_batch_tests.rs"]
+mod batch_tests;

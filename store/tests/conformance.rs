@@ -2,8 +2,9 @@
 
 use chrono::{TimeZone, Utc};
 use order_core::{
-    AddItem, AsOf, Command, CommandOptions, CreateOrder, DecimalText, Engine, EngineConfig,
-    EngineError, EventStore, FixedEnvironment, MemoryStore, NativeRuntime, PlaceOrder, StoredEvent,
+    AddItem, AsOf, BatchStore, Command, CommandOptions, CreateOrder, DecimalText, Engine,
+    EngineConfig, EngineError, EventStore, FixedEnvironment, MemoryStore, NativeRuntime,
+    PlaceOrder, StoredEvent,
 };
 use order_store::{SqliteStore, Synchronous};
 
@@ -143,7 +144,7 @@ fn check_snapshots<S: EventStore>(store: S) {
     assert_eq!(full.order.unwrap().total.to_string(), "2.50");
 }
 
-fn check_paging_and_rebuild<S: EventStore>(store: S) {
+fn check_paging_and_rebuild<S: EventStore + BatchStore>(store: S) {
     let mut e = engine(store, 100);
     for i in 0..5 {
         e.handle(create(&format!("o-{i}"), "c-1"), opts()).unwrap();

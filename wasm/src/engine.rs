@@ -54,12 +54,11 @@ impl OrderEngine {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "CreateOrderInput")] input: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let (mut fields, options) = command_input(input, "createOrder")?;
+        let (mut fields, mut options) = command_input(input, "createOrder")?;
         if fields.get("orderId").is_none_or(Value::is_null) {
-            let order_id = match self.order_id_for_retry(&options)? {
-                Some(id) => id,
-                None => self.engine.env_mut().new_id().to_string(),
-            };
+            // A retry (same commandId) answers for the order the first attempt created.
+            options.order_id_generated = true;
+            let order_id = self.engine.env_mut().new_id().to_string();
             fields.insert("orderId".into(), Value::String(order_id));
         }
         self.run(tagged(fields, "CreateOrder", "createOrder")?, options)
@@ -205,20 +204,6 @@ impl OrderEngine {
             .handle(command, options)
             .map_err(error::engine)?;
         to_js(&outcome)
-    }
-
-    /// A create retried with the same `commandId` but no `orderId` must address the order
-    /// the first attempt created, not a fresh id (which would look like a different command).
-    fn order_id_for_retry(&self, options: &CommandOptions) -> Result<Option<String>, JsValue> {
-        let Some(command_id) = &options.command_id else {
-            return Ok(None);
-        };
-        let record = self
-            .engine
-            .store()
-            .command_record(command_id)
-            .map_err(|e| error::engine(e.into()))?;
-        Ok(record.map(|r| r.order_id))
     }
 }
 

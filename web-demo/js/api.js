@@ -34,13 +34,12 @@ async function call(path, init) {
 /**
  * POST /commands: one outcome per command, in order:
  * `{commandId, accepted: true, orderId, version, positions}` or
- * `{commandId, accepted: false, error: {code, message}}`.
- * @param {object[]} commands tagged commands with their commandId
- * @param {string | undefined} actor recorded by the server on every event of the batch
+ * `{commandId, accepted: false, error: {code, message}, retryable}`.
+ * @param {object[]} commands tagged commands with their commandId (and `actor`, in the
+ *   body: a header could not carry a name outside ASCII)
  */
-export async function postCommands(commands, actor) {
+export async function postCommands(commands) {
   const headers = { 'content-type': 'application/json' };
-  if (actor) headers['x-actor'] = actor;
   return call('/commands', { method: 'POST', headers, body: JSON.stringify(commands) });
 }
 

@@ -11,6 +11,9 @@ import { eventsAfter, postCommands, SyncFailed } from './api.js';
 
 /** Commands per POST /commands request (the server takes up to 1000). */
 const MAX_BATCH = 500;
+/** Backoff for commands the server could not process (`retryable`): first and longest. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30000;
 
 export class OfflineOrders extends EventTarget {
   /**
@@ -27,6 +30,9 @@ export class OfflineOrders extends EventTarget {
     this.engine = new OrderEngine();
     this.syncing = null;
     this.lastSync = { ok: null, at: null, error: null };
+    /** After a `retryable` outcome the queue is posted again only from this time on. */
+    this.retryNotBefore = 0;
+    this.retryDelayMs = 0;
   }
 
   async load() {
@@ -92,7 +98,8 @@ export class OfflineOrders extends EventTarget {
   async runSync() {
     let changed;
     try {
-      const outcomes = await this.push(this.pending.slice());
+      const due = Date.now() >= this.retryNotBefore;
+      const outcomes = due ? await this.push(this.pending.slice()) : new Map();
       const { events, restart } = await this.pull();
       changed = await this.apply(outcomes, events, { restart });
       this.lastSync = { ok: true, at: new Date(), error: null, restarted: restart };
@@ -119,12 +126,16 @@ export class OfflineOrders extends EventTarget {
     return { events: await eventsAfter(0), restart: true };
   }
 
-  /** Posts the queue, one request per run of commands by the same actor (a header). */
+  /** Posts the queue in requests of up to MAX_BATCH; each command names its own actor. */
   async push(batch) {
     const outcomes = new Map();
-    for (const run of runsByActor(batch, MAX_BATCH)) {
-      const wire = run.map((entry) => ({ ...entry.command, commandId: entry.commandId }));
-      const answers = await postCommands(wire, run[0].actor);
+    for (let start = 0; start < batch.length; start += MAX_BATCH) {
+      const wire = batch.slice(start, start + MAX_BATCH).map((entry) => ({
+        ...entry.command,
+        commandId: entry.commandId,
+        ...(entry.actor ? { actor: entry.actor } : {}),
+      }));
+      const answers = await postCommands(wire);
       for (const answer of answers) outcomes.set(answer.commandId, answer);
     }
     return outcomes;
@@ -139,14 +150,22 @@ export class OfflineOrders extends EventTarget {
     const fresh = this.contiguous(events);
     const rejectedNow = [];
     const settled = new Set();
+    let retrying = 0;
     for (const entry of this.pending) {
       const outcome = outcomes.get(entry.commandId);
       if (!outcome) continue; // queued while the request was in flight: next sync
+      // The server could not process it (store busy, writer restarting): it stays queued
+      // and is sent again, with the same commandId, after a growing pause.
+      if (!outcome.accepted && outcome.retryable) {
+        retrying += 1;
+        continue;
+      }
       settled.add(entry.commandId);
       if (!outcome.accepted) {
         rejectedNow.push(rejection(entry, outcome.error, 'server'));
       }
     }
+    this.backOff(retrying > 0);
     this.confirmed.push(...fresh);
     this.pending = this.pending.filter((entry) => !settled.has(entry.commandId));
     this.rejected.push(...rejectedNow);
@@ -158,6 +177,14 @@ export class OfflineOrders extends EventTarget {
       rejected: [...rejectedNow, ...rejectedOnRebase],
     });
     return restart || fresh.length > 0 || settled.size > 0;
+  }
+
+  /** Doubles the pause before the next post while the server keeps failing; resets after. */
+  backOff(failing) {
+    this.retryDelayMs = failing
+      ? Math.min(RETRY_MAX_MS, Math.max(RETRY_FIRST_MS, this.retryDelayMs * 2))
+      : 0;
+    this.retryNotBefore = Date.now() + this.retryDelayMs;
   }
 
   /**
@@ -248,13 +275,3 @@ function rejection(entry, error, source) {
   };
 }
 
-/** Consecutive commands of one actor, at most `max` per request, in queue order. */
-function runsByActor(batch, max) {
-  const runs = [];
-  for (const entry of batch) {
-    const last = runs[runs.length - 1];
-    if (last && last[0].actor === entry.actor && last.length < max) last.push(entry);
-    else runs.push([entry]);
-  }
-  return runs;
-}

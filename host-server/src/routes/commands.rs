@@ -45,7 +45,7 @@ pub async fn create_order(
         );
     }
     let mut request = command_request("CreateOrder", body, &headers)?;
-    request.generated_order_id = generated_order_id;
+    request.options.order_id_generated = generated_order_id;
     let outcome = app.writer.submit_one(request).await?;
     Ok((StatusCode::CREATED, Json(outcome.into())))
 }
@@ -141,11 +141,7 @@ fn command_request(
     body.insert("type".into(), Value::String(command_type.into()));
     let command = decode_command(Value::Object(body))?;
     let options = merge_options(headers, body_options)?;
-    Ok(CommandRequest {
-        command,
-        options,
-        generated_order_id: false,
-    })
+    Ok(CommandRequest { command, options })
 }
 
 pub fn body_options(body: &Map<String, Value>) -> Result<BodyOptions, ApiError> {
@@ -162,9 +158,11 @@ pub fn body_options(body: &Map<String, Value>) -> Result<BodyOptions, ApiError> 
     })
 }
 
-/// The core's decoder decides what a well-formed command is.
+/// The core's decoder decides what a well-formed command is. It reads JSON text, as every
+/// host's decoder (and the guest's) does: a `Value` hands integers past u64 to serde as
+/// u128, which the tagged command enum cannot buffer, while text keeps them exact.
 pub fn decode_command(value: Value) -> Result<Command, ApiError> {
-    serde_json::from_value(value).map_err(|e| ApiError::invalid_input(e.to_string()))
+    Command::from_json(&value.to_string()).map_err(|e| ApiError::invalid_input(e.to_string()))
 }
 
 /// Headers and body may both name the idempotency key / expected version, but not differently.
@@ -210,6 +208,7 @@ pub fn merge_options(
         actor: body.actor.or_else(|| headers.actor.clone()),
         correlation_id: headers.correlation_id.clone(),
         causation_id: None,
+        order_id_generated: false,
     })
 }
 

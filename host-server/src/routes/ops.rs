@@ -1,26 +1,47 @@
-//! Operations: liveness/readiness and Prometheus metrics.
+//! Operations: readiness (`/health`) and Prometheus metrics.
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::{json, Value};
 
 use crate::app::AppState;
-use crate::error::ApiError;
 
-/// `GET /health`: answers only if the database can be read.
-pub async fn health(State(app): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let last_position = app.queries.run(|store| Ok(store.last_position()?)).await?;
-    Ok(Json(json!({
-        "status": "ok",
-        "lastPosition": last_position,
+/// `GET /health`: readiness. 200 with `"status":"ok"` while the command writer runs and
+/// the database answers a read; otherwise 503 with `"status":"unavailable"` and what is
+/// wrong, so a load balancer stops sending traffic and a supervisor can act.
+pub async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
+    let writer = app.writer.status();
+    crate::metrics::record_writer(writer.running, writer.restarts);
+    let store = app.queries.run(|store| Ok(store.last_position()?)).await;
+    let ready = writer.running && store.is_ok();
+    let store_body = match &store {
+        Ok(last_position) => json!({"status": "ok", "lastPosition": last_position}),
+        Err(e) => json!({"status": "unreachable", "error": e.message}),
+    };
+    let body = json!({
+        "status": if ready { "ok" } else { "unavailable" },
+        "writer": {
+            "status": if writer.running { "running" } else { "stopped" },
+            "restarts": writer.restarts,
+        },
+        "store": store_body,
+        "lastPosition": store.as_ref().ok(),
         "moduleHash": app.module_hash,
-    })))
+    });
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
 }
 
 /// `GET /metrics`: Prometheus text exposition.
-pub async fn metrics() -> impl IntoResponse {
+pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
+    let writer = app.writer.status();
+    crate::metrics::record_writer(writer.running, writer.restarts);
     (
         [(
             header::CONTENT_TYPE,

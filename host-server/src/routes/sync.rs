@@ -33,6 +33,9 @@ pub enum SyncOutcome {
         command_id: Option<String>,
         accepted: bool,
         error: OutcomeError,
+        /// False for a rule violation or a malformed command (final); true when the server
+        /// could not process it (send it again later, with the same commandId).
+        retryable: bool,
     },
 }
 
@@ -47,6 +50,7 @@ fn rejected(command_id: Option<String>, error: ApiError) -> SyncOutcome {
     SyncOutcome::Rejected {
         command_id,
         accepted: false,
+        retryable: error.is_retryable(),
         error: OutcomeError {
             code: error.code,
             message: error.message,
@@ -102,12 +106,9 @@ pub async fn sync_commands(
                 version: outcome.version,
                 positions: outcome.positions,
             }),
-            // Nothing of the batch was applied: the whole request fails, so the client
-            // retries it rather than rebasing on a rejection that never happened.
-            Err(e @ (WriteError::CommitFailed(_) | WriteError::Unavailable)) => {
-                return Err(ApiError::from(e))
-            }
-            Err(WriteError::Engine(e)) => outcomes.push(rejected(command_id, ApiError::from(e))),
+            // A failed batch commit or a lost writer applied nothing: each such command is
+            // `retryable`, so the client keeps it queued instead of dropping it as rejected.
+            Err(e) => outcomes.push(rejected(command_id, ApiError::from(e))),
         }
     }
     Ok(Json(outcomes))
@@ -143,9 +144,5 @@ fn sync_request(item: Value, headers: &CommandHeaders) -> Result<CommandRequest,
     };
     let options =
         merge_options(&per_command_headers, options).map_err(|e| rejected(Some(command_id), e))?;
-    Ok(CommandRequest {
-        command,
-        options,
-        generated_order_id: false,
-    })
+    Ok(CommandRequest { command, options })
 }

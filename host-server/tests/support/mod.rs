@@ -43,6 +43,13 @@ pub struct Reply {
     pub status: u16,
     pub body: Value,
     pub text: String,
+    pub headers: ureq::http::HeaderMap,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
 }
 
 impl Reply {
@@ -244,6 +251,7 @@ impl Drop for Server {
 fn reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
     let mut response = result.expect("HTTP request failed at the transport level");
     let status = response.status().as_u16();
+    let headers = response.headers().clone();
     let text = response
         .body_mut()
         .with_config()
@@ -251,7 +259,12 @@ fn reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply
         .read_to_string()
         .expect("read body");
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Reply { status, body, text }
+    Reply {
+        status,
+        body,
+        text,
+        headers,
+    }
 }
 
 /// Percent-encodes a path segment.

@@ -31,6 +31,7 @@ use crate::failures;
 use crate::guard::{self, Origins};
 use crate::limits::{self, Limits};
 use crate::queries::Queries;
+use crate::rate_limit::{self, RateLimiter};
 use crate::routes::{commands, ops, queries, sync};
 use crate::static_files;
 use crate::writer::WriterHandle;
@@ -157,7 +158,15 @@ pub fn secured_router(state: AppState, web_dir: Option<PathBuf>, security: Secur
         .layer(middleware::from_fn_with_state(
             security.origins.clone(),
             guard::check_origin,
-        ))
+        ));
+    let app = match security.limits.per_client_per_second {
+        Some(rate) => app.layer(middleware::from_fn_with_state(
+            RateLimiter::new(rate),
+            rate_limit::limit_per_client,
+        )),
+        None => app,
+    };
+    let app = app
         // Counts every answer, including requests shed or refused by the layers above.
         .layer(middleware::from_fn(count_requests));
     // CORS answers (preflights included) only for the configured front ends; the origin

@@ -136,6 +136,9 @@ pub struct SecurityArgs {
     /// Seconds a client has to send a request's headers before the connection is closed.
     #[arg(long, env = "ORDER_HEADER_TIMEOUT_SECS", default_value_t = crate::limits::DEFAULT_HEADER_TIMEOUT.as_secs())]
     pub header_timeout_secs: u64,
+    /// Requests per second allowed per client IP address (burst as large), 429 above; 0: no limit.
+    #[arg(long, env = "ORDER_RATE_LIMIT", default_value_t = 0)]
+    pub rate_limit: u32,
 }
 
 impl SecurityArgs {
@@ -171,6 +174,7 @@ impl SecurityArgs {
             max_concurrent_requests: self.max_concurrent_requests,
             request_timeout: Duration::from_secs(self.request_timeout_secs),
             header_timeout: Duration::from_secs(self.header_timeout_secs),
+            per_client_per_second: (self.rate_limit > 0).then_some(self.rate_limit),
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod listener;
 pub mod metrics;
 pub mod openapi;
 pub mod queries;
+pub mod rate_limit;
 pub mod routes;
 pub mod server;
 pub mod static_files;

@@ -25,6 +25,8 @@ pub struct Limits {
     pub max_concurrent_requests: usize,
     pub request_timeout: Duration,
     pub header_timeout: Duration,
+    /// Requests per second per client address (`None`: no per-client limit).
+    pub per_client_per_second: Option<u32>,
 }
 
 impl Default for Limits {
@@ -33,6 +35,7 @@ impl Default for Limits {
             max_concurrent_requests: DEFAULT_MAX_CONCURRENT_REQUESTS,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             header_timeout: DEFAULT_HEADER_TIMEOUT,
+            per_client_per_second: None,
         }
     }
 }

@@ -458,3 +458,34 @@ fn ids_are_bounded_and_an_orders_events_come_in_pages() {
     assert_eq!(server.get("/orders/o-1/events?after=x").status, 400);
     assert_eq!(server.get("/orders/o-none/events?after=2").status, 404);
 }
+
+#[test]
+fn a_client_above_its_rate_gets_429_with_retry_after() {
+    let db = Db::new();
+    let server = Server::start_with(&db, &["--rate-limit", "3"]);
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let mut answers = Vec::new();
+    for _ in 0..10 {
+        let mut response = agent.get(server.url("/health")).call().unwrap();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_string());
+        let body: Value =
+            serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+        answers.push((response.status().as_u16(), retry_after, body));
+    }
+    assert_eq!(answers[0].0, 200);
+    let limited = answers
+        .iter()
+        .find(|(status, _, _)| *status == 429)
+        .expect("ten requests at once exceed 3 per second");
+    assert_eq!(limited.1.as_deref(), Some("1"));
+    assert_eq!(limited.2["error"]["code"], "rate_limited");
+    // After a second the bucket has refilled.
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(server.get("/health").status, 200);
+}

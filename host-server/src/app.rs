@@ -45,6 +45,8 @@ pub struct AppState {
     pub queries: Queries,
     /// sha256 of the guest module deciding commands (shown by `/health`).
     pub module_hash: Option<String>,
+    /// The broker relay, when `--publish` is on.
+    pub relay: Option<crate::relay::Relay>,
 }
 
 /// How the HTTP layers protect the API: authentication, the origin allow-list, the

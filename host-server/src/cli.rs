@@ -48,6 +48,31 @@ pub enum CliCommand {
     /// Replay every stream through the guest and compare with the stored read model;
     /// exits 1 on any mismatch.
     Verify(VerifyArgs),
+    /// Consume the events `serve --publish` broadcasts: one JSON line each, deduplicated
+    /// by event id (the reference consumer for downstream teams).
+    Subscribe(SubscribeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SubscribeArgs {
+    /// The broker, e.g. amqp://guest:guest@127.0.0.1:5672/%2f
+    #[arg(long, env = "ORDER_SUBSCRIBE_URL")]
+    pub amqp: String,
+    /// A durable queue to use (kept across restarts; one active consumer at a time).
+    /// Without it, a private queue that is deleted when the consumer stops.
+    #[arg(long)]
+    pub queue: Option<String>,
+    #[arg(long, default_value = crate::relay::DEFAULT_EXCHANGE)]
+    pub exchange: String,
+    /// Routing-key pattern: `#` for every event, or an event type such as `OrderPlaced`.
+    #[arg(long, default_value = "#")]
+    pub binding: String,
+    /// Exit after this many distinct events.
+    #[arg(long)]
+    pub max_events: Option<u64>,
+    /// Exit when no event arrived for this many seconds.
+    #[arg(long)]
+    pub idle_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +121,13 @@ pub struct ServeArgs {
     /// program on the same file) before it answers 503 with Retry-After.
     #[arg(long, env = "ORDER_BUSY_TIMEOUT_MS", default_value_t = 5000)]
     pub busy_timeout_ms: u64,
+    /// Publish every committed event to RabbitMQ at this `amqp://` URL (at least once, in
+    /// position order, after the broker's confirm; commands never wait for it).
+    #[arg(long, env = "ORDER_PUBLISH_URL")]
+    pub publish: Option<String>,
+    /// The durable topic exchange events are published to (routing key = event type).
+    #[arg(long, env = "ORDER_PUBLISH_EXCHANGE", default_value = crate::relay::DEFAULT_EXCHANGE)]
+    pub publish_exchange: String,
     #[command(flatten)]
     pub security: SecurityArgs,
 }
@@ -212,6 +244,10 @@ pub fn run(cli: Cli) -> anyhow::Result<bool> {
                 synchronous: args.synchronous.into(),
                 snapshot_every: args.snapshot_every,
                 busy_timeout: std::time::Duration::from_millis(args.busy_timeout_ms),
+                publish: args.publish.map(|url| crate::relay::RelayConfig {
+                    url,
+                    exchange: args.publish_exchange,
+                }),
                 guest: args.db.guest,
                 web_dir: args.web_dir.or_else(crate::app::default_web_dir),
                 auth: args.security.auth_settings()?,
@@ -228,6 +264,22 @@ pub fn run(cli: Cli) -> anyhow::Result<bool> {
         CliCommand::Events(args) => print_events(&args.db.db, args.after).map(|()| true),
         CliCommand::Import(args) => import(&args.db.db, &args.input).map(|()| true),
         CliCommand::Verify(args) => verify(&args.db),
+        CliCommand::Subscribe(args) => {
+            let config = crate::subscribe::SubscribeConfig {
+                url: args.amqp,
+                exchange: args.exchange,
+                queue: args.queue,
+                binding: args.binding,
+                max_events: args.max_events,
+                idle_timeout: args.idle_timeout_secs.map(std::time::Duration::from_secs),
+            };
+            let printed = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?
+                .block_on(crate::subscribe::subscribe(config))?;
+            eprintln!("received {printed} events");
+            Ok(true)
+        }
     }
 }
 

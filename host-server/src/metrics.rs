@@ -161,3 +161,23 @@ pub fn record_writer(running: bool, restarts: u64) {
     metrics::gauge!(WRITER_RUNNING).set(if running { 1.0 } else { 0.0 });
     metrics::counter!(WRITER_RESTARTS).absolute(restarts);
 }
+
+/// The broker relay's progress (`--publish`): lag, messages published and confirmed,
+/// failures, and whether this process runs the relay.
+pub fn record_relay(status: &crate::relay::RelayStatus) {
+    use std::sync::atomic::Ordering::Relaxed;
+    metrics::gauge!("orders_relay_lag_events").set(status.lag() as f64);
+    metrics::gauge!("orders_relay_active").set(if status.active.load(Relaxed) {
+        1.0
+    } else {
+        0.0
+    });
+    metrics::gauge!("orders_relay_connected").set(if status.connected.load(Relaxed) {
+        1.0
+    } else {
+        0.0
+    });
+    metrics::counter!("orders_relay_published_total").absolute(status.published.load(Relaxed));
+    metrics::counter!("orders_relay_confirmed_total").absolute(status.confirmed.load(Relaxed));
+    metrics::counter!("orders_relay_failures_total").absolute(status.failures.load(Relaxed));
+}

@@ -29,6 +29,8 @@ pub struct ServeConfig {
     pub snapshot_every: u64,
     /// How long a write waits for another process's lock on the database.
     pub busy_timeout: std::time::Duration,
+    /// Broadcast committed events to RabbitMQ.
+    pub publish: Option<crate::relay::RelayConfig>,
     /// A guest component replacing the embedded one.
     pub guest: Option<PathBuf>,
     pub web_dir: Option<PathBuf>,
@@ -72,7 +74,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             std::process::exit(WRITER_LOST_EXIT_CODE);
         },
     )?;
+    let relay = config.publish.clone().map(|publish| {
+        tracing::info!(exchange = %publish.exchange, "publishing committed events to RabbitMQ");
+        let log = crate::relay::SqliteRelayLog::new(&config.db);
+        crate::relay::start(publish, log, writer.commits())
+    });
     let state = AppState {
+        relay,
         writer,
         queries: Queries::sqlite(config.db.clone()),
         module_hash: Some(module_hash.clone()),

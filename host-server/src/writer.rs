@@ -53,6 +53,8 @@ struct Job {
 pub struct WriterHandle {
     jobs: mpsc::Sender<Job>,
     health: Arc<WriterHealth>,
+    /// Notified after every batch that committed something (the broker relay listens).
+    committed: Arc<tokio::sync::Notify>,
 }
 
 /// What readiness reports about the writer.
@@ -72,6 +74,12 @@ pub struct WriterStatus {
 }
 
 impl WriterHandle {
+    /// Notified after each commit, so followers of the log need not poll for this
+    /// process's writes.
+    pub fn commits(&self) -> Arc<tokio::sync::Notify> {
+        self.committed.clone()
+    }
+
     pub fn status(&self) -> WriterStatus {
         WriterStatus {
             running: self.health.running.load(Ordering::SeqCst) && !self.jobs.is_closed(),
@@ -129,22 +137,35 @@ where
 {
     let (jobs, queue) = mpsc::channel(QUEUE_CAPACITY);
     let health = Arc::new(WriterHealth::default());
+    let committed = Arc::new(tokio::sync::Notify::new());
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let thread_health = health.clone();
+    let thread_committed = committed.clone();
     let thread = std::thread::Builder::new()
         .name("order-writer".into())
         .spawn(move || match open() {
             Ok(engine) => {
                 thread_health.running.store(true, Ordering::SeqCst);
                 let _ = ready_tx.send(Ok(()));
-                supervise(engine, &open, queue, &thread_health, on_fatal);
+                let context = WriterContext {
+                    health: &thread_health,
+                    committed: &thread_committed,
+                };
+                supervise(engine, &open, queue, context, on_fatal);
             }
             Err(e) => {
                 let _ = ready_tx.send(Err(e));
             }
         })?;
     match ready_rx.recv() {
-        Ok(Ok(())) => Ok((WriterHandle { jobs, health }, thread)),
+        Ok(Ok(())) => Ok((
+            WriterHandle {
+                jobs,
+                health,
+                committed,
+            },
+            thread,
+        )),
         Ok(Err(e)) => {
             let _ = thread.join();
             Err(e)
@@ -156,11 +177,18 @@ where
     }
 }
 
+/// What the writer thread reports through.
+#[derive(Clone, Copy)]
+struct WriterContext<'a> {
+    health: &'a WriterHealth,
+    committed: &'a tokio::sync::Notify,
+}
+
 fn supervise<S, E, R, F>(
     mut engine: Engine<S, E, R>,
     open: &F,
     mut queue: mpsc::Receiver<Job>,
-    health: &WriterHealth,
+    context: WriterContext<'_>,
     on_fatal: impl FnOnce(),
 ) where
     S: BatchStore,
@@ -170,8 +198,9 @@ fn supervise<S, E, R, F>(
 {
     loop {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            run(&mut engine, &mut queue)
+            run(&mut engine, &mut queue, context.committed)
         }));
+        let health = context.health;
         if outcome.is_ok() {
             break;
         }
@@ -191,7 +220,7 @@ fn supervise<S, E, R, F>(
             }
         }
     }
-    health.running.store(false, Ordering::SeqCst);
+    context.health.running.store(false, Ordering::SeqCst);
     tracing::info!("writer stopped: queue closed and drained");
 }
 
@@ -214,6 +243,7 @@ where
 fn run<S: BatchStore, E: Environment, R: DomainRuntime>(
     engine: &mut Engine<S, E, R>,
     queue: &mut mpsc::Receiver<Job>,
+    committed: &tokio::sync::Notify,
 ) {
     while let Some(first) = queue.blocking_recv() {
         let mut jobs = vec![first];
@@ -227,20 +257,23 @@ fn run<S: BatchStore, E: Environment, R: DomainRuntime>(
                 Err(_) => break,
             }
         }
-        apply_batch(engine, jobs, commands);
+        if apply_batch(engine, jobs, commands) {
+            committed.notify_one();
+        }
     }
 }
 
+/// Applies one group commit; true when it committed.
 fn apply_batch<S: BatchStore, E: Environment, R: DomainRuntime>(
     engine: &mut Engine<S, E, R>,
     jobs: Vec<Job>,
     commands: usize,
-) {
+) -> bool {
     metrics::record_batch(commands);
     let mut answers: Vec<(Job, Vec<WriteResult>)> = Vec::with_capacity(jobs.len());
     if let Err(e) = engine.store_mut().begin_batch() {
         fail_all(jobs, e);
-        return;
+        return false;
     }
     for mut job in jobs {
         let requests = std::mem::take(&mut job.requests);
@@ -260,11 +293,12 @@ fn apply_batch<S: BatchStore, E: Environment, R: DomainRuntime>(
             let failed = vec![Err(WriteError::CommitFailed(e.clone())); results.len()];
             finish(job, failed);
         }
-        return;
+        return false;
     }
     for (job, results) in answers {
         finish(job, results);
     }
+    true
 }
 
 fn handle<S: BatchStore, E: Environment, R: DomainRuntime>(

@@ -97,7 +97,44 @@ pub fn from_plain<T: DeserializeOwned>(value: &Bound<'_, PyAny>, what: &str) -> 
 }
 
 /// A core type as plain Python values, in the JSON shape (camelCase, decimal strings,
-/// RFC 3339 timestamps).
+/// RFC 3339 timestamps). Goes through `serde_json::Value`, whose numbers keep their exact
+/// text (the core reads numbers with `arbitrary_precision`): integers become `int` of any
+/// size, other numbers `float` of their text, as `json.loads` would make them.
 pub fn to_plain<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
-    pythonize::pythonize(py, value).map_err(PyErr::from)
+    let value = serde_json::to_value(value)
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    json_to_python(py, &value)
+}
+
+fn json_to_python<'py>(py: Python<'py>, value: &serde_json::Value) -> PyResult<Bound<'py, PyAny>> {
+    use pyo3::types::{PyDict, PyList};
+    use pyo3::IntoPyObjectExt;
+    use serde_json::Value;
+    match value {
+        Value::Null => Ok(py.None().into_bound(py)),
+        Value::Bool(b) => b.into_bound_py_any(py),
+        Value::String(s) => s.into_bound_py_any(py),
+        Value::Number(n) => {
+            let text = n.to_string();
+            let builtins = py.import("builtins")?;
+            let integral = !text.contains(['.', 'e', 'E']);
+            builtins
+                .getattr(if integral { "int" } else { "float" })?
+                .call1((text,))
+        }
+        Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(json_to_python(py, item)?)?;
+            }
+            Ok(list.into_any())
+        }
+        Value::Object(fields) => {
+            let dict = PyDict::new(py);
+            for (key, item) in fields {
+                dict.set_item(key, json_to_python(py, item)?)?;
+            }
+            Ok(dict.into_any())
+        }
+    }
 }

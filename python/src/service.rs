@@ -7,8 +7,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use order_core::{
     AddItem, AsOf, CancelOrder, Command, CommandOptions, CommandOutcome, CreateOrder, Engine,
-    EngineConfig, EngineError, EventStore, MemoryStore, NativeRuntime, PlaceOrder, RemoveItem,
-    StoreError, StoredEvent,
+    EngineConfig, EngineError, MemoryStore, NativeRuntime, PlaceOrder, RemoveItem, StoreError,
+    StoredEvent,
 };
 use order_store::{SqliteStore, Synchronous};
 use pyo3::prelude::*;

@@ -104,6 +104,29 @@ impl SqliteStore {
         })
     }
 
+    /// A named follower's checkpoint (the broker relay's): the position up to which it has
+    /// handled the log, 0 before it starts.
+    pub fn checkpoint(&self, name: &str) -> Result<u64, StoreError> {
+        self.conn
+            .prepare_cached("SELECT position FROM projection_checkpoints WHERE name = ?1")
+            .and_then(|mut s| s.query_row([name], |r| r.get::<_, i64>(0)).optional())
+            .map(|p| p.unwrap_or(0) as u64)
+            .map_err(backend)
+    }
+
+    /// Moves a named checkpoint forward to `position` (never backwards: a follower that
+    /// restarts from an older read cannot undo progress).
+    pub fn advance_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO projection_checkpoints (name, position) VALUES (?1, ?2)
+                 ON CONFLICT (name) DO UPDATE SET position = MAX(position, excluded.position)",
+            )
+            .and_then(|mut s| s.execute(params![name, position as i64]))
+            .map(|_| ())
+            .map_err(backend)
+    }
+
     /// How long a write waits for another connection's lock before it fails with
     /// [`StoreError::Busy`] (10 s by default).
     pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {

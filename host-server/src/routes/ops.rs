@@ -1,5 +1,7 @@
 //! Operations: readiness (`/health`) and Prometheus metrics.
 
+use std::sync::atomic::Ordering;
+
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -20,8 +22,19 @@ pub async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
         Ok(last_position) => json!({"status": "ok", "lastPosition": last_position}),
         Err(e) => json!({"status": "unreachable", "error": e.message}),
     };
+    // The broker never makes the server unready: commands go on, the relay catches up.
+    let relay = app.relay.as_ref().map(|relay| {
+        let status = &relay.status;
+        crate::metrics::record_relay(status);
+        json!({
+            "status": if status.connected.load(Ordering::Relaxed) { "connected" } else { "disconnected" },
+            "lag": status.lag(),
+            "checkpoint": status.checkpoint.load(Ordering::Relaxed),
+        })
+    });
     let body = json!({
         "status": if ready { "ok" } else { "unavailable" },
+        "relay": relay,
         "writer": {
             "status": if writer.running { "running" } else { "stopped" },
             "restarts": writer.restarts,
@@ -42,6 +55,9 @@ pub async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
 pub async fn metrics(State(app): State<AppState>) -> impl IntoResponse {
     let writer = app.writer.status();
     crate::metrics::record_writer(writer.running, writer.restarts);
+    if let Some(relay) = &app.relay {
+        crate::metrics::record_relay(&relay.status);
+    }
     (
         [(
             header::CONTENT_TYPE,

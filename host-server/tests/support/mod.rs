@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test file uses a different part of this module
 
+pub mod amqp;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
@@ -280,6 +282,16 @@ pub fn encode(segment: &str) -> String {
         }
     }
     out
+}
+
+/// Runs a CLI subcommand that needs no database (bounded by the command's own flags).
+pub fn cli_run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run order-server")
 }
 
 /// Runs a CLI subcommand against the database, optionally feeding stdin.

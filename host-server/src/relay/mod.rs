@@ -1,0 +1,150 @@
+//! The broker relay: follows the committed log from a checkpoint kept in the same database
+//! (the log is the outbox) and publishes every event to a RabbitMQ topic exchange with
+//! publisher confirms. The checkpoint advances only after the broker confirmed every event
+//! up to it, so a crash anywhere re-publishes, never skips: delivery is at-least-once, in
+//! position order, and a duplicate carries the same `message_id` (the event id).
+//! Commands never wait for it: the relay reads what the writer already committed.
+
+mod broker;
+mod log;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+pub use broker::{envelope_message, Broker};
+pub use log::{RelayLog, SqliteRelayLog};
+
+/// Default exchange (`--publish-exchange`).
+pub const DEFAULT_EXCHANGE: &str = "orders.events";
+/// Events published per round before waiting for their confirms.
+const BATCH: usize = 500;
+/// How often the relay looks for events committed by other processes when not woken.
+const POLL: Duration = Duration::from_millis(250);
+const BACKOFF_FIRST: Duration = Duration::from_millis(250);
+const BACKOFF_MAX: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub struct RelayConfig {
+    pub url: String,
+    pub exchange: String,
+}
+
+impl RelayConfig {
+    /// The checkpoint's name in the database: one per exchange.
+    pub fn checkpoint_name(&self) -> String {
+        format!("relay:{}", self.exchange)
+    }
+}
+
+/// What `/health` and `/metrics` show about the relay.
+#[derive(Debug, Default)]
+pub struct RelayStatus {
+    /// This process runs the relay (it holds the database's relay role).
+    pub active: AtomicBool,
+    pub connected: AtomicBool,
+    pub checkpoint: AtomicU64,
+    pub last_position: AtomicU64,
+    pub published: AtomicU64,
+    pub confirmed: AtomicU64,
+    pub failures: AtomicU64,
+}
+
+impl RelayStatus {
+    /// Positions committed but not yet confirmed by the broker.
+    pub fn lag(&self) -> u64 {
+        self.last_position
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.checkpoint.load(Ordering::Relaxed))
+    }
+}
+
+/// Handle kept by the server: the relay's status.
+#[derive(Clone)]
+pub struct Relay {
+    pub status: Arc<RelayStatus>,
+    wake: Arc<Notify>,
+}
+
+/// Starts the relay task on the current tokio runtime; `commits` is notified after each
+/// local commit (the writer's), and other processes' commits are found by polling.
+pub fn start(config: RelayConfig, log: impl RelayLog + 'static, commits: Arc<Notify>) -> Relay {
+    let relay = Relay {
+        status: Arc::new(RelayStatus::default()),
+        wake: commits,
+    };
+    let task = relay.clone();
+    tokio::spawn(async move { run(config, Arc::new(log), task).await });
+    relay
+}
+
+async fn run(config: RelayConfig, log: Arc<dyn RelayLog>, relay: Relay) {
+    let status = relay.status.clone();
+    status.active.store(true, Ordering::Relaxed);
+    let name = config.checkpoint_name();
+    let mut backoff = BACKOFF_FIRST;
+    loop {
+        match Broker::connect(&config.url, &config.exchange).await {
+            Ok(broker) => {
+                status.connected.store(true, Ordering::Relaxed);
+                tracing::info!(exchange = %config.exchange, "relay connected to the broker");
+                backoff = BACKOFF_FIRST;
+                let error = publish_until_failure(&broker, &log, &name, &relay).await;
+                tracing::warn!(%error, "relay lost the broker; reconnecting");
+            }
+            Err(e) => tracing::warn!(error = %e, "relay cannot reach the broker; retrying"),
+        }
+        status.connected.store(false, Ordering::Relaxed);
+        status.failures.fetch_add(1, Ordering::Relaxed);
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(BACKOFF_MAX);
+    }
+}
+
+/// Publishes from the checkpoint on, round after round; returns why it stopped.
+async fn publish_until_failure(
+    broker: &Broker,
+    log: &Arc<dyn RelayLog>,
+    name: &str,
+    relay: &Relay,
+) -> anyhow::Error {
+    let status = &relay.status;
+    loop {
+        let read = {
+            let (log, name) = (log.clone(), name.to_string());
+            tokio::task::spawn_blocking(move || log.pending(&name, BATCH)).await
+        };
+        let pending = match read {
+            Ok(Ok(pending)) => pending,
+            Ok(Err(e)) => return e,
+            Err(e) => return anyhow::anyhow!("relay read task failed: {e}"),
+        };
+        status
+            .checkpoint
+            .store(pending.checkpoint, Ordering::Relaxed);
+        status
+            .last_position
+            .store(pending.last_position, Ordering::Relaxed);
+        let Some(last) = pending.events.last().map(|e| e.position) else {
+            // Woken by a commit here, or a poll for other processes' commits.
+            let _ = tokio::time::timeout(POLL, relay.wake.notified()).await;
+            continue;
+        };
+        let count = pending.events.len() as u64;
+        if let Err(e) = broker.publish_confirmed(&pending.events, status).await {
+            return e;
+        }
+        status.confirmed.fetch_add(count, Ordering::Relaxed);
+        let saved = {
+            let (log, name) = (log.clone(), name.to_string());
+            tokio::task::spawn_blocking(move || log.advance(&name, last)).await
+        };
+        match saved {
+            Ok(Ok(())) => status.checkpoint.store(last, Ordering::Relaxed),
+            Ok(Err(e)) => return e,
+            Err(e) => return anyhow::anyhow!("relay checkpoint task failed: {e}"),
+        }
+    }
+}

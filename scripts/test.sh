@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh || { echo "setup failed"; exit 1; }
 
-suites=(lint core wasm python server web)
+suites=(lint core wasm python server fuzz-http web)
 passed=0
 failed=0
 failed_names=()

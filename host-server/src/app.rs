@@ -1,26 +1,39 @@
 //! The HTTP application: routes, shared state and the layers around them (body limit,
 //! JSON error bodies for responses axum or tower-http produce themselves, request tracing,
-//! and the web demo's static files behind the API).
+//! authentication and scope, hostile-client limits, and the web demo's static files
+//! behind the API).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 
-use axum::http::{header, StatusCode};
+use axum::error_handling::HandleErrorLayer;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
+use crate::auth::{self, scope, Auth, SharedAuth};
 use crate::error::ApiError;
+use crate::failures;
+use crate::guard::{self, Origins};
+use crate::limits::{self, Limits};
 use crate::queries::Queries;
+use crate::rate_limit::{self, RateLimiter};
 use crate::routes::{commands, ops, queries, sync};
+use crate::static_files;
 use crate::writer::WriterHandle;
 
 /// Largest accepted request body (1 MiB); larger bodies get 413 `payload_too_large`.
@@ -36,13 +49,42 @@ pub struct AppState {
     pub relay: Option<crate::relay::Relay>,
 }
 
-/// The full application. API routes take precedence over files in `web_dir`.
+/// How the HTTP layers protect the API: authentication, the origin allow-list, the
+/// dev token endpoint and the load and time limits.
+#[derive(Clone)]
+pub struct Security {
+    pub auth: SharedAuth,
+    pub origins: Arc<Origins>,
+    /// Other front ends allowed to call the API from a browser: they get CORS answers.
+    pub cors_origins: Vec<HeaderValue>,
+    /// Adds `POST /dev/token` (`--dev-auth`, loopback only; checked by `serve`).
+    pub dev_tokens: bool,
+    pub limits: Limits,
+}
+
+impl Security {
+    /// No authentication and no origin check: for embedding the router in tests and
+    /// benchmarks. `serve` always builds its own from the command line.
+    pub fn unrestricted() -> Self {
+        Security {
+            auth: Auth::open(),
+            origins: Arc::new(Origins::unchecked()),
+            cors_origins: Vec::new(),
+            dev_tokens: false,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The full application without authentication or origin checks ([`Security::unrestricted`]).
 pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
-    let api = Router::new()
-        .route(
-            "/orders",
-            post(commands::create_order).get(queries::list_orders),
-        )
+    secured_router(state, web_dir, Security::unrestricted())
+}
+
+/// The full application. API routes take precedence over files in `web_dir`.
+pub fn secured_router(state: AppState, web_dir: Option<PathBuf>, security: Security) -> Router {
+    let own_order = middleware::from_fn_with_state(state.clone(), scope::own_order_only);
+    let order_routes = Router::new()
         .route("/orders/{id}", get(queries::get_order))
         .route("/orders/{id}/items", post(commands::add_item))
         .route(
@@ -52,25 +94,95 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
         .route("/orders/{id}/place", post(commands::place_order))
         .route("/orders/{id}/cancel", post(commands::cancel_order))
         .route("/orders/{id}/events", get(queries::order_events))
-        .route("/events", get(queries::all_events))
-        .route("/commands", post(sync::sync_commands))
+        .route_layer(own_order);
+    let api = Router::new()
+        .route(
+            "/orders",
+            post(commands::create_order)
+                .route_layer(middleware::from_fn(scope::create_for_self_only))
+                .merge(
+                    get(queries::list_orders)
+                        .route_layer(middleware::from_fn(scope::list_own_only)),
+                ),
+        )
+        .route("/events", get(scope::events_feed))
+        .route(
+            "/commands",
+            post(sync::sync_commands).route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                scope::commands_in_scope,
+            )),
+        )
+        .merge(order_routes)
+        .layer(middleware::from_fn_with_state(
+            security.auth.clone(),
+            auth::authenticate,
+        ));
+    let mut public = Router::new()
         .route("/health", get(ops::health))
         .route("/metrics", get(ops::metrics))
-        .with_state(state);
+        .route("/openapi.json", get(crate::openapi::document));
+    if security.dev_tokens {
+        public = public.route(
+            "/dev/token",
+            post(auth::dev::issue_token).with_state(security.auth.clone()),
+        );
+    }
+    let app = api.merge(public).with_state(state);
     let app = match web_dir {
-        Some(dir) => api.fallback_service(ServeDir::new(dir)),
-        None => api.fallback(unknown_route),
+        Some(dir) => app.fallback_service(
+            ServiceBuilder::new()
+                .layer(middleware::from_fn(static_files::only_the_demo))
+                .service(ServeDir::new(dir)),
+        ),
+        None => app.fallback(unknown_route),
     };
     // Outermost last: the body limit wraps the routes, the JSON error mapping wraps the
-    // limit (whose early 413 has no JSON body), tracing wraps everything.
-    app.layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+    // limit (whose early 413 has no JSON body); requests are timed, counted against the
+    // concurrency cap, checked for content type and origin; tracing wraps everything.
+    let app = app
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES))
+        .layer(middleware::from_fn(guard::json_bodies_only))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            security.limits.request_timeout,
+        ))
         .layer(middleware::map_response(json_error_bodies))
-        .layer(middleware::from_fn(count_requests))
+        .layer(middleware::map_response(failures::internal_detail_to_log))
         .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(limits::overloaded))
+                .layer(LoadShedLayer::new())
+                .layer(GlobalConcurrencyLimitLayer::new(
+                    security.limits.max_concurrent_requests,
+                )),
         )
+        .layer(middleware::from_fn_with_state(
+            security.origins.clone(),
+            guard::check_origin,
+        ));
+    let app = match security.limits.per_client_per_second {
+        Some(rate) => app.layer(middleware::from_fn_with_state(
+            RateLimiter::new(rate),
+            rate_limit::limit_per_client,
+        )),
+        None => app,
+    };
+    let app = app
+        // Counts every answer, including requests shed or refused by the layers above.
+        .layer(middleware::from_fn(count_requests));
+    // CORS answers (preflights included) only for the configured front ends; the origin
+    // check above refuses every other foreign origin.
+    let app = if security.cors_origins.is_empty() {
+        app
+    } else {
+        app.layer(guard::cors(security.cors_origins))
+    };
+    app.layer(
+        TraceLayer::new_for_http()
+            .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+            .on_response(DefaultOnResponse::new().level(Level::INFO)),
+    )
 }
 
 /// Counts every answered request by method, matched route and status, with its latency.
@@ -113,6 +225,11 @@ async fn json_error_bodies(response: Response) -> Response {
     let error = match status {
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::payload_too_large(),
         StatusCode::NOT_FOUND => ApiError::not_found("not_found", "no such route or file"),
+        StatusCode::REQUEST_TIMEOUT => ApiError::new(
+            status,
+            "request_timeout",
+            "the request took longer than the server allows",
+        ),
         StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
             status,
             "method_not_allowed",

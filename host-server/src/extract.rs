@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use crate::auth::Caller;
 use crate::error::ApiError;
 
 /// Longest accepted idempotency key, actor or correlation id (they are stored per event).
@@ -138,7 +139,12 @@ impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        CommandHeaders::parse(&parts.headers)
+        let mut headers = CommandHeaders::parse(&parts.headers)?;
+        // Under authentication the token's subject is the actor, whatever the request says.
+        if let Some(subject) = parts.extensions.get::<Caller>().and_then(Caller::subject) {
+            headers.actor = Some(subject.to_string());
+        }
+        Ok(headers)
     }
 }
 

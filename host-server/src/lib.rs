@@ -3,16 +3,24 @@
 //! everything lives here so integration tests and benchmarks can reuse it.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod environment;
 pub mod error;
 pub mod extract;
+pub mod failures;
+pub mod guard;
 pub mod guest;
+pub mod limits;
+pub mod listener;
 pub mod metrics;
+pub mod openapi;
 pub mod queries;
+pub mod rate_limit;
 pub mod relay;
 pub mod routes;
 pub mod server;
+pub mod static_files;
 pub mod subscribe;
 pub mod wasm;
 pub mod writer;

@@ -1,6 +1,8 @@
-//! Read access for the HTTP queries: a small pool of read-only store connections used on
-//! tokio's blocking pool, apart from the writer (WAL lets readers run beside it). Replies
-//! to commands go out after their commit, so a read issued afterwards sees the write.
+//! Read access for the HTTP queries: a small, bounded pool of read-only store connections
+//! used on tokio's blocking pool, apart from the writer (WAL lets readers run beside it).
+//! At most [`MAX_OPEN`] reads run at once; the others wait their turn (the concurrency cap
+//! of the HTTP layer bounds how many can wait). Replies to commands go out after their
+//! commit, so a read issued afterwards sees the write.
 
 use std::sync::{Arc, Mutex};
 
@@ -13,6 +15,8 @@ type Opener = Box<dyn Fn() -> Result<Store, StoreError> + Send + Sync>;
 
 /// Idle connections kept for reuse; more are opened under load and closed afterwards.
 const MAX_IDLE: usize = 8;
+/// Connections open (reads running) at once at most.
+pub const MAX_OPEN: usize = 16;
 
 #[derive(Clone)]
 pub struct Queries {
@@ -22,6 +26,7 @@ pub struct Queries {
 struct Pool {
     open: Opener,
     idle: Mutex<Vec<Store>>,
+    running: Arc<tokio::sync::Semaphore>,
 }
 
 impl Queries {
@@ -30,6 +35,7 @@ impl Queries {
             inner: Arc::new(Pool {
                 open: Box::new(open),
                 idle: Mutex::new(Vec::new()),
+                running: Arc::new(tokio::sync::Semaphore::new(MAX_OPEN)),
             }),
         }
     }
@@ -49,7 +55,12 @@ impl Queries {
         F: FnOnce(&dyn EventStore) -> Result<T, ApiError> + Send + 'static,
     {
         let pool = Arc::clone(&self.inner);
+        let permit = Arc::clone(&pool.running)
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError::internal("internal_error", "the read pool is closed"))?;
         tokio::task::spawn_blocking(move || {
+            let _running = permit;
             let store = pool.checkout()?;
             let result = read(store.as_ref());
             pool.give_back(store);
@@ -75,5 +86,37 @@ impl Pool {
                 idle.push(store);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn no_more_reads_run_at_once_than_the_pool_allows() {
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let queries = Queries::new(|| Ok(Box::new(order_core::MemoryStore::default()) as Store));
+        let reads = (0..5 * MAX_OPEN).map(|_| {
+            let (queries, running, most) = (queries.clone(), running.clone(), most.clone());
+            tokio::spawn(async move {
+                queries
+                    .run(move |_| {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        Ok(())
+                    })
+                    .await
+            })
+        });
+        for read in reads.collect::<Vec<_>>() {
+            read.await.unwrap().unwrap();
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!(most <= MAX_OPEN && most > 1, "{most} reads ran at once");
     }
 }

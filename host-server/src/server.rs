@@ -4,15 +4,19 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use order_core::{Engine, EngineConfig};
 use order_store::{SqliteStore, Synchronous};
 
-use crate::app::{router, AppState};
+use crate::app::{secured_router, AppState, Security};
+use crate::auth::config::AuthSettings;
 use crate::environment::SystemEnvironment;
+use crate::guard::Origins;
 use crate::guest::{load_guest, runtime_for};
+use crate::limits::Limits;
 use crate::queries::Queries;
-use crate::{metrics, writer};
+use crate::{auth, guard, listener, metrics, writer};
 
 /// Exit status when the command writer is lost for good (EX_SOFTWARE).
 pub const WRITER_LOST_EXIT_CODE: i32 = 70;
@@ -30,9 +34,16 @@ pub struct ServeConfig {
     /// A guest component replacing the embedded one.
     pub guest: Option<PathBuf>,
     pub web_dir: Option<PathBuf>,
+    pub auth: AuthSettings,
+    /// Origins allowed besides the server's own (CORS).
+    pub cors_origins: Vec<String>,
+    pub limits: Limits,
 }
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    // Refuse a bad configuration before opening anything.
+    let auth = auth::config::configure(&config.auth, config.listen)?;
+    let cors_origins = guard::parse_cors_origins(&config.cors_origins)?;
     metrics::install();
     let guest = load_guest(config.guest.as_deref())?;
     let module_hash = guest.hash().to_string();
@@ -77,15 +88,26 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     if let Some(dir) = &config.web_dir {
         tracing::info!(dir = %dir.display(), "serving the web demo");
     }
-    let app = router(state, config.web_dir.clone());
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let address = listener.local_addr()?;
+    let security = Security {
+        auth,
+        origins: Arc::new(Origins::for_listener(address, &config.cors_origins)),
+        cors_origins,
+        dev_tokens: config.auth.dev_auth,
+        limits: config.limits,
+    };
+    let app = secured_router(state, config.web_dir.clone(), security);
     tracing::info!(%address, db = %config.db.display(), guest = %module_hash, "listening");
     // A plain line on stdout for scripts and tests that start the server on port 0.
     println!("order-server listening on http://{address}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    listener::serve(
+        listener,
+        app,
+        config.limits.header_timeout,
+        shutdown_signal(),
+    )
+    .await;
     // Every request handle is gone with the router, so the writer drains its queue and stops.
     tokio::task::spawn_blocking(move || writer_thread.join())
         .await?

@@ -182,6 +182,15 @@ pub fn merge_options(
     if command_id.as_ref().is_some_and(|id| id.trim().is_empty()) {
         return Err(ApiError::invalid_input("commandId must not be empty"));
     }
+    // Stored with every event of the command: bounded like the Idempotency-Key header.
+    if command_id
+        .as_ref()
+        .is_some_and(|id| id.len() > MAX_ACTOR_LEN)
+    {
+        return Err(ApiError::invalid_input(format!(
+            "commandId must be at most {MAX_ACTOR_LEN} bytes"
+        )));
+    }
     let expected_version = agree(
         "If-Match header",
         headers.if_match,

@@ -85,26 +85,41 @@ pub async fn list_orders(
     Ok(Json(page))
 }
 
-/// `GET /orders/{id}/events` (404 for an order with no events).
+/// `GET /orders/{id}/events[?after=V&limit=L]`: events with stream version > V, oldest
+/// first, at most L (1 to 1000; without `limit`, all of them, as before paging existed).
+/// 404 for an order with no events at all.
 pub async fn order_events(
     State(app): State<AppState>,
     ApiPath(order_id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> Result<Json<Vec<EventEnvelope>>, ApiError> {
+    let after = query.after.unwrap_or(0);
+    let limit = query
+        .limit
+        .map(|limit| page_size(Some(limit), MAX_PAGE))
+        .transpose()?;
     let id = order_id.clone();
-    let events = app
+    let (exists, mut events) = app
         .queries
-        .run(move |store| Ok(store.read_stream(&id, 0)?))
+        .run(move |store| {
+            let events = store.read_stream(&id, after)?;
+            let exists = !events.is_empty() || (after > 0 && store.get_view(&id)?.is_some());
+            Ok((exists, events))
+        })
         .await?;
-    if events.is_empty() {
+    if !exists {
         return Err(ApiError::order_not_found(&order_id));
+    }
+    if let Some(limit) = limit {
+        events.truncate(limit);
     }
     Ok(Json(events))
 }
 
 #[derive(Debug, Deserialize)]
 pub struct EventsQuery {
-    after: Option<u64>,
-    limit: Option<usize>,
+    pub after: Option<u64>,
+    pub limit: Option<usize>,
 }
 
 /// `GET /events?after=P&limit=L`: events with position > P, oldest first.

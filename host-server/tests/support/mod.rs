@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod auth;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_order-server");
 
 /// Startup compiles the guest with cranelift; in a debug build that takes seconds.

@@ -1,0 +1,117 @@
+//! `/openapi.json` against the real router: an OpenAPI 3.1 document whose every operation
+//! is routed, on paths that route no undocumented method.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use support::{Db, Server};
+
+/// Every route `app::secured_router` registers (with `--dev-auth`), as `METHOD path`.
+const ROUTER: &[&str] = &[
+    "DELETE /orders/{id}/items/{productId}",
+    "GET /events",
+    "GET /health",
+    "GET /metrics",
+    "GET /openapi.json",
+    "GET /orders",
+    "GET /orders/{id}",
+    "GET /orders/{id}/events",
+    "POST /commands",
+    "POST /dev/token",
+    "POST /orders",
+    "POST /orders/{id}/cancel",
+    "POST /orders/{id}/items",
+    "POST /orders/{id}/place",
+];
+
+fn documented(doc: &Value) -> BTreeSet<String> {
+    let mut operations = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "delete", "put", "patch"].contains(&method.as_str()) {
+                operations.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    operations
+}
+
+fn send(server: &Server, method: &str, path: &str) -> (u16, Value) {
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let request = ureq::http::Request::builder()
+        .method(method)
+        .uri(server.url(path))
+        .body(Vec::new())
+        .unwrap();
+    let mut response = agent.run(request).expect("transport");
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+#[test]
+fn the_document_describes_exactly_the_routes_the_server_has() {
+    let db = Db::new();
+    let server = Server::start(&db);
+    let reply = server.get("/openapi.json");
+    assert_eq!(reply.status, 200);
+    let doc = reply.body;
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let operations = documented(&doc);
+    let expected: BTreeSet<String> = ROUTER.iter().map(|r| r.to_string()).collect();
+    assert_eq!(operations, expected);
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // OpenAPI requires a description on every response.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                assert!(
+                    response["description"].is_string(),
+                    "{method} {path} {status} has no description"
+                );
+            }
+        }
+    }
+
+    // Each documented operation is routed (the open server has no /dev/token); each
+    // documented path answers 405 to the methods it does not document.
+    let paths: BTreeSet<&str> = ROUTER
+        .iter()
+        .map(|r| r.split_once(' ').unwrap().1)
+        .collect();
+    for path in paths {
+        let concrete = path.replace("{id}", "o-none").replace("{productId}", "p-1");
+        for method in ["GET", "POST", "DELETE", "PUT", "PATCH"] {
+            let (status, body) = send(&server, method, &concrete);
+            let no_route = status == 404 && body["error"]["code"] == "not_found";
+            if expected.contains(&format!("{method} {path}")) {
+                if path == "/dev/token" {
+                    assert!(no_route, "/dev/token exists only with --dev-auth");
+                } else {
+                    assert!(
+                        status != 405 && !no_route,
+                        "{method} {path} is documented but not routed: {status} {body}"
+                    );
+                }
+            } else {
+                assert!(
+                    status == 405 || no_route,
+                    "{method} {path} is routed but not documented: {status} {body}"
+                );
+            }
+        }
+    }
+    let dev_db = Db::new();
+    let dev = Server::start_with(&dev_db, &["--dev-auth"]);
+    let (status, body) = send(&dev, "POST", "/dev/token");
+    assert_eq!(status, 400, "routed under --dev-auth: {body}");
+}

@@ -1,4 +1,4 @@
-//! Disk full: the database sits on a 4 MiB tmpfs that the test mounts (as root). Writers run
+//! Disk full: the database sits on a small tmpfs that the test mounts (as root). Writers run
 //! while a filler file takes the remaining space: writes answer 507 `storage_full` (or 503),
 //! never 500 and never hang; reads are served throughout; after the filler is deleted the
 //! same server process accepts writes again, and nothing is half-written.
@@ -58,14 +58,46 @@ fn fill(path: &Path) -> u64 {
     written
 }
 
+/// What `ls -l` and `df` say about the small file system (for failure messages).
+fn usage(dir: &Path) -> String {
+    let ls = Command::new("ls").arg("-l").arg(dir).output().expect("ls");
+    let df = Command::new("df").arg("-k").arg(dir).output().expect("df");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&ls.stdout),
+        String::from_utf8_lossy(&df.stdout)
+    )
+}
+
 #[test]
 fn a_full_disk_answers_507_serves_reads_and_recovers_without_a_restart() {
+    full_disk(false);
+}
+
+/// The server's own log (stderr) on the full file system too. Regression: a log line that
+/// could not be written made tracing-subscriber `eprintln!`, which panics on a full stderr:
+/// the writer thread died and writes and /health hung without an answer.
+#[test]
+fn a_full_disk_that_also_holds_the_servers_log_still_answers() {
+    full_disk(true);
+}
+
+fn full_disk(log_too: bool) {
     let cycles = pick(1, 3);
-    // The server's log stays off the small file system (see docs/reliability.md for a log
-    // on the full disk too).
-    let db = Db::in_subdir("small");
-    let small = db.dir.path().join("small");
-    let _tmpfs = Tmpfs::mount(&small, "4m");
+    // Each cycle's writes stay on the disk (and the WAL may grow to ~4 MiB before SQLite
+    // checkpoints it): the long run's three cycles get a larger, still small, disk.
+    let size_mib = pick(4, 12);
+    let db = if log_too {
+        Db::new()
+    } else {
+        Db::in_subdir("small")
+    };
+    let small = if log_too {
+        db.dir.path().to_path_buf()
+    } else {
+        db.dir.path().join("small")
+    };
+    let _tmpfs = Tmpfs::mount(&small, &format!("{size_mib}m"));
     let server = Server::start(&db);
     let pid = server.pid();
     create_order(&server, "read-me", "c");
@@ -105,6 +137,11 @@ fn a_full_disk_answers_507_serves_reads_and_recovers_without_a_restart() {
             }
             let full_before = ledger.count(507) + ledger.count(503);
             filled.push(fill(&filler));
+            assert!(
+                *filled.last().unwrap() > 256 * 1024,
+                "the data alone filled the {size_mib} MiB disk: {}",
+                usage(&small)
+            );
             // Under load until the writers have met the full disk a good many times.
             let deadline = Instant::now() + Duration::from_secs(30);
             while ledger.count(507) + ledger.count(503) < full_before + 20 {
@@ -123,7 +160,11 @@ fn a_full_disk_answers_507_serves_reads_and_recovers_without_a_restart() {
             while ledger.acked_count() < acked + 20 {
                 assert!(
                     freed.elapsed() < Duration::from_secs(30),
-                    "writes not accepted again within 30 s of freeing space"
+                    "writes not accepted again within 30 s of freeing {} bytes: {:?}, {}, {}",
+                    filled.last().unwrap(),
+                    ledger.statuses.lock().unwrap(),
+                    usage(&small),
+                    server.get("/health").text
                 );
                 std::thread::sleep(Duration::from_millis(2));
             }
@@ -149,7 +190,18 @@ fn a_full_disk_answers_507_serves_reads_and_recovers_without_a_restart() {
     let verified = cli_ok(&db, &["verify"], None);
     assert!(verified.contains(": 0 mismatches"), "{verified}");
 
-    let mut table = Table::new("2-disk", "Disk full (4 MiB tmpfs, filled under load)");
+    let mut table = if log_too {
+        Table::new(
+            "2-disk-log",
+            "Disk full, the server's log (stderr) on the same full file system",
+        )
+    } else {
+        Table::new(
+            "2-disk",
+            "Disk full (a small tmpfs, filled under load; log elsewhere)",
+        )
+    };
+    table.row("file system", format!("tmpfs, {size_mib} MiB"));
     table.row("writers / readers", format!("{WRITERS} / 1"));
     table.row("fill-and-free cycles", cycles);
     table.row("filler bytes per cycle", format!("{filled:?}"));

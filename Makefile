@@ -1,11 +1,16 @@
 # Two commands: `make run` starts the server with the web demo; `make test` runs every test.
-.PHONY: run test lint bench setup
+.PHONY: run test test-faults lint bench setup
 
 run:
 	scripts/run.sh
 
 test:
 	scripts/test.sh
+
+# The fault-injection suite, long profile (24 kill -9, full disk, locks, mixed writers, bad
+# guest); writes docs/reliability.md. `make test` runs its short profile.
+test-faults:
+	scripts/test-faults.sh --long
 
 lint:
 	scripts/lint.sh

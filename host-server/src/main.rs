@@ -24,9 +24,13 @@ fn main() -> ExitCode {
 fn init_logging(json: bool) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info"));
+    // A log line that cannot be written (stderr on a full disk) is dropped: by default
+    // tracing-subscriber reports it with `eprintln!`, which panics when stderr is full, and
+    // took down the writer thread (and request tasks) with it (docs/reliability.md).
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false);
     if json {
         builder.json().init();
     } else {

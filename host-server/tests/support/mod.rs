@@ -19,20 +19,33 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_order-server");
 /// Startup compiles the guest with cranelift; in a debug build that takes seconds.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(180);
 
-/// A temporary directory holding one database.
+/// A temporary directory holding one database (and the server's log).
 pub struct Db {
     pub dir: tempfile::TempDir,
+    file: PathBuf,
 }
 
 impl Db {
     pub fn new() -> Db {
         Db {
             dir: tempfile::tempdir().expect("temp dir"),
+            file: PathBuf::from("orders.db"),
         }
     }
 
+    /// The database in a subdirectory (for example a file system of its own), the server's
+    /// log beside it in the temporary directory.
+    pub fn in_subdir(name: &str) -> Db {
+        let db = Db {
+            dir: tempfile::tempdir().expect("temp dir"),
+            file: Path::new(name).join("orders.db"),
+        };
+        std::fs::create_dir(db.dir.path().join(name)).expect("subdirectory");
+        db
+    }
+
     pub fn path(&self) -> PathBuf {
-        self.dir.path().join("orders.db")
+        self.dir.path().join(&self.file)
     }
 }
 

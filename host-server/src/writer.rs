@@ -8,8 +8,8 @@ use std::thread::JoinHandle;
 use std::time::Instant;
 
 use order_core::{
-    Command, CommandOptions, CommandOutcome, DomainRuntime, Engine, EngineError, Environment,
-    EventStore, StoreError,
+    BatchStore, Command, CommandOptions, CommandOutcome, DomainRuntime, Engine, EngineError,
+    Environment, EventStore, StoreError,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -19,27 +19,6 @@ use crate::metrics;
 pub const MAX_BATCH_COMMANDS: usize = 256;
 /// Jobs waiting for the writer before senders are held back.
 const QUEUE_CAPACITY: usize = 1024;
-
-/// A store that can group several commits into one transaction.
-pub trait BatchStore: EventStore {
-    fn begin_batch(&mut self) -> Result<(), StoreError>;
-    fn finish_batch(&mut self) -> Result<(), StoreError>;
-    fn abort_batch(&mut self);
-}
-
-impl BatchStore for order_store::SqliteStore {
-    fn begin_batch(&mut self) -> Result<(), StoreError> {
-        order_store::SqliteStore::begin_batch(self)
-    }
-
-    fn finish_batch(&mut self) -> Result<(), StoreError> {
-        order_store::SqliteStore::finish_batch(self)
-    }
-
-    fn abort_batch(&mut self) {
-        order_store::SqliteStore::abort_batch(self);
-    }
-}
 
 /// One command and its host-level options.
 #[derive(Debug, Clone)]
@@ -364,16 +343,6 @@ mod tests {
         }
         fn finish_batch(&mut self) -> Result<(), StoreError> {
             Err(StoreError::Backend("disk full".into()))
-        }
-        fn abort_batch(&mut self) {}
-    }
-
-    impl BatchStore for MemoryStore {
-        fn begin_batch(&mut self) -> Result<(), StoreError> {
-            Ok(())
-        }
-        fn finish_batch(&mut self) -> Result<(), StoreError> {
-            Ok(())
         }
         fn abort_batch(&mut self) {}
     }

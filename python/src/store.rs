@@ -2,8 +2,8 @@
 //! single `Engine` type: the core's in-memory store or the shared SQLite store.
 
 use order_core::{
-    CommandRecord, Commit, EventEnvelope, EventStore, MemoryStore, OrderPage, OrderView, Snapshot,
-    StoreError, StoredEvent,
+    BatchStore, CommandRecord, Commit, EventEnvelope, EventStore, MemoryStore, OrderPage,
+    OrderView, Snapshot, StoreError, StoredEvent,
 };
 use order_store::SqliteStore;
 

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use order_core::{
-    project, CommandRecord, Commit, EventEnvelope, EventStore, OrderPage, OrderView, Snapshot,
-    StoreError, StoredEvent,
+    project, BatchStore, CommandRecord, Commit, EventEnvelope, EventStore, OrderPage, OrderView,
+    Snapshot, StoreError, StoredEvent,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use uuid::Uuid;
@@ -110,39 +110,6 @@ impl SqliteStore {
             conn,
             in_batch: false,
         })
-    }
-
-    /// Starts a group commit: until `finish_batch`, every `commit` is a savepoint inside one
-    /// transaction, so many commands share one fsync. A failed command rolls back its own
-    /// savepoint only.
-    pub fn begin_batch(&mut self) -> Result<(), StoreError> {
-        if self.in_batch {
-            return Err(StoreError::Invalid("a batch is already open".into()));
-        }
-        run(&self.conn, "BEGIN IMMEDIATE")?;
-        self.in_batch = true;
-        Ok(())
-    }
-
-    /// Commits the batch. Nothing in it is durable (or acknowledged) before this returns.
-    pub fn finish_batch(&mut self) -> Result<(), StoreError> {
-        if !self.in_batch {
-            return Err(StoreError::Invalid("no batch is open".into()));
-        }
-        self.in_batch = false;
-        if let Err(e) = run(&self.conn, "COMMIT") {
-            let _ = run(&self.conn, "ROLLBACK");
-            return Err(e);
-        }
-        Ok(())
-    }
-
-    /// Drops everything written since `begin_batch`.
-    pub fn abort_batch(&mut self) {
-        if self.in_batch {
-            self.in_batch = false;
-            let _ = run(&self.conn, "ROLLBACK");
-        }
     }
 
     /// Runs `work` atomically: its own transaction, or a savepoint inside an open batch.
@@ -460,6 +427,40 @@ fn record_imported_command(
     record.version = envelope.version;
     record.positions.push(envelope.position);
     put_command(conn, &record)
+}
+
+/// Until `finish_batch`, every `commit` is a savepoint inside one transaction, so many
+/// commands share one fsync; a failed command rolls back its own savepoint only.
+impl BatchStore for SqliteStore {
+    fn begin_batch(&mut self) -> Result<(), StoreError> {
+        if self.in_batch {
+            return Err(StoreError::Invalid("a batch is already open".into()));
+        }
+        run(&self.conn, "BEGIN IMMEDIATE")?;
+        self.in_batch = true;
+        Ok(())
+    }
+
+    /// Commits the batch. Nothing in it is durable (or acknowledged) before this returns.
+    fn finish_batch(&mut self) -> Result<(), StoreError> {
+        if !self.in_batch {
+            return Err(StoreError::Invalid("no batch is open".into()));
+        }
+        self.in_batch = false;
+        if let Err(e) = run(&self.conn, "COMMIT") {
+            let _ = run(&self.conn, "ROLLBACK");
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Drops everything written since `begin_batch`.
+    fn abort_batch(&mut self) {
+        if self.in_batch {
+            self.in_batch = false;
+            let _ = run(&self.conn, "ROLLBACK");
+        }
+    }
 }
 
 impl EventStore for SqliteStore {

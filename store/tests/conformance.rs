@@ -2,8 +2,9 @@
 
 use chrono::{TimeZone, Utc};
 use order_core::{
-    AddItem, AsOf, Command, CommandOptions, CreateOrder, DecimalText, Engine, EngineConfig,
-    EngineError, EventStore, FixedEnvironment, MemoryStore, NativeRuntime, PlaceOrder, StoredEvent,
+    AddItem, AsOf, BatchStore, Command, CommandOptions, CreateOrder, DecimalText, Engine,
+    EngineConfig, EngineError, EventStore, FixedEnvironment, MemoryStore, NativeRuntime,
+    PlaceOrder, StoredEvent,
 };
 use order_store::{SqliteStore, Synchronous};
 

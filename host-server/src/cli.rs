@@ -1,5 +1,6 @@
 //! The command line: `serve` and the maintenance commands that work on a database file
-//! (`rebuild-read-models`, `events`, `import`, `verify`).
+//! (`rebuild-read-models`, `events`, `import`, `verify`), on an SQLite file or a PostgreSQL
+//! database alike.
 
 use std::io::{BufRead, BufWriter, Write};
 use std::net::SocketAddr;
@@ -9,7 +10,9 @@ use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use order_core::{Engine, EngineConfig, EventStore, StoredEvent};
-use order_store::{SqliteStore, Synchronous};
+use order_store::Synchronous;
+
+use crate::database::{AnyStore, Database};
 
 use crate::environment::SystemEnvironment;
 use crate::guest::{load_guest, runtime_for};
@@ -22,7 +25,7 @@ const BATCH: usize = 1000;
 #[command(
     name = "order-server",
     version,
-    about = "Order service: HTTP API over an SQLite event store; the domain runs in a wasmtime sandbox"
+    about = "Order service: HTTP API over an SQLite or PostgreSQL event store; the domain runs in a wasmtime sandbox"
 )]
 pub struct Cli {
     /// Log as JSON lines instead of text (level filter: RUST_LOG).
@@ -49,9 +52,10 @@ pub enum CliCommand {
 
 #[derive(Debug, Args)]
 pub struct DbArg {
-    /// The SQLite database file (created on first use).
+    /// The database: an SQLite file path (created on first use) or a PostgreSQL URL,
+    /// `postgres://user@host/db` (schema created on first use).
     #[arg(long, env = "ORDER_DB", default_value = "./data/orders.db")]
-    pub db: PathBuf,
+    pub db: Database,
     /// A guest component to use instead of the embedded one.
     #[arg(long, env = "ORDER_GUEST")]
     pub guest: Option<PathBuf>,
@@ -139,13 +143,14 @@ pub fn run(cli: Cli) -> anyhow::Result<bool> {
     }
 }
 
-fn open_store(db: &Path) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(db, Synchronous::Full).with_context(|| format!("opening {}", db.display()))
+fn open_store(db: &Database) -> anyhow::Result<AnyStore> {
+    db.open(Synchronous::Full)
+        .with_context(|| format!("opening {db}"))
 }
 
 fn engine(
     args: &DbArg,
-) -> anyhow::Result<Engine<SqliteStore, SystemEnvironment, crate::wasm::WasmRuntime>> {
+) -> anyhow::Result<Engine<AnyStore, SystemEnvironment, crate::wasm::WasmRuntime>> {
     let store = open_store(&args.db)?;
     let guest = load_guest(args.guest.as_deref())?;
     Ok(Engine::with_runtime(
@@ -173,7 +178,7 @@ fn rebuild_read_models(args: &DbArg) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_events(db: &Path, after: u64) -> anyhow::Result<()> {
+fn print_events(db: &Database, after: u64) -> anyhow::Result<()> {
     let store = open_store(db)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut position = after;
@@ -190,7 +195,7 @@ fn print_events(db: &Path, after: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn import(db: &Path, input: &Path) -> anyhow::Result<()> {
+fn import(db: &Database, input: &Path) -> anyhow::Result<()> {
     let events = if input == Path::new("-") {
         read_stored_events(std::io::stdin().lock())?
     } else {

@@ -1,6 +1,7 @@
 //! Read access for the HTTP queries: a small pool of read-only store connections used on
-//! tokio's blocking pool, apart from the writer (WAL lets readers run beside it). Replies
-//! to commands go out after their commit, so a read issued afterwards sees the write.
+//! tokio's blocking pool, apart from the writer (SQLite's WAL, or PostgreSQL's MVCC, lets
+//! readers run beside it). Replies to commands go out after their commit, so a read issued
+//! afterwards sees the write.
 
 use std::sync::{Arc, Mutex};
 
@@ -57,6 +58,21 @@ impl Queries {
         })
         .await
         .map_err(|e| ApiError::internal("internal_error", format!("query task failed: {e}")))?
+    }
+}
+
+impl Drop for Pool {
+    /// The pool goes away on an async thread (with the router), and closing a PostgreSQL
+    /// client blocks on a runtime of its own, which tokio forbids there: close the idle
+    /// connections on a plain thread.
+    fn drop(&mut self) {
+        let idle = match self.idle.get_mut() {
+            Ok(idle) => std::mem::take(idle),
+            Err(poisoned) => std::mem::take(poisoned.into_inner()),
+        };
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
     }
 }
 

@@ -6,17 +6,17 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use order_core::{Engine, EngineConfig};
-use order_store::{SqliteStore, Synchronous};
+use order_store::Synchronous;
 
 use crate::app::{router, AppState};
+use crate::database::Database;
 use crate::environment::SystemEnvironment;
 use crate::guest::{load_guest, runtime_for};
-use crate::queries::Queries;
 use crate::{metrics, writer};
 
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
-    pub db: PathBuf,
+    pub db: Database,
     pub listen: SocketAddr,
     pub synchronous: Synchronous,
     pub snapshot_every: u64,
@@ -32,7 +32,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let (db, synchronous, snapshot_every) =
         (config.db.clone(), config.synchronous, config.snapshot_every);
     let (writer, writer_thread) = writer::spawn(move || {
-        let store = SqliteStore::open(&db, synchronous)?;
+        let store = db.open(synchronous)?;
         let engine_config = EngineConfig {
             snapshot_every,
             ..EngineConfig::default()
@@ -46,7 +46,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     })?;
     let state = AppState {
         writer,
-        queries: Queries::sqlite(config.db.clone()),
+        queries: config.db.queries(),
         module_hash: Some(module_hash.clone()),
     };
     if let Some(dir) = &config.web_dir {
@@ -55,7 +55,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let app = router(state, config.web_dir.clone());
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let address = listener.local_addr()?;
-    tracing::info!(%address, db = %config.db.display(), guest = %module_hash, "listening");
+    tracing::info!(%address, db = %config.db, guest = %module_hash, "listening");
     // A plain line on stdout for scripts and tests that start the server on port 0.
     println!("order-server listening on http://{address}");
     axum::serve(listener, app)

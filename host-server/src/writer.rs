@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use order_core::{
     BatchStore, Command, CommandOptions, CommandOutcome, DomainRuntime, Engine, EngineError,
-    Environment, EventStore, StoreError,
+    Environment, EventStore,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -228,7 +228,7 @@ mod tests {
     use chrono::{TimeZone, Utc};
     use order_core::{
         CommandRecord, Commit, CreateOrder, FixedEnvironment, MemoryStore, OrderPage, OrderView,
-        Snapshot,
+        Snapshot, StoreError,
     };
     use order_store::SqliteStore;
 

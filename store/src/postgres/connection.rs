@@ -193,19 +193,26 @@ impl Connection {
         Ok(())
     }
 
+    /// Runs a read. Outside a batch, a read that finds the connection gone (the server
+    /// restarted, or closed it) is run once more on a new connection.
     pub fn read<T>(
         &mut self,
-        work: impl FnOnce(&mut Client, &Statements) -> Result<T, Fail>,
+        work: impl Fn(&mut Client, &Statements) -> Result<T, Fail>,
     ) -> Result<T, StoreError> {
         self.refuse_failed_batch()?;
         self.ensure_connected()?;
-        match work(&mut self.client, &self.statements) {
-            Ok(value) => Ok(value),
-            Err(fail) => {
-                self.note_failure(&fail);
-                Err(fail.into())
-            }
+        let mut outcome = work(&mut self.client, &self.statements);
+        if matches!(outcome, Err(Fail::Pg(_)))
+            && self.state == TxState::Idle
+            && self.client.is_closed()
+        {
+            self.ensure_connected()?;
+            outcome = work(&mut self.client, &self.statements);
         }
+        outcome.map_err(|fail| {
+            self.note_failure(&fail);
+            fail.into()
+        })
     }
 
     /// Runs `work` atomically: its own transaction, or a savepoint inside an open batch.
@@ -260,9 +267,16 @@ impl Connection {
             return Err(StoreError::Invalid("a batch is already open".into()));
         }
         self.ensure_connected()?;
-        self.client
-            .batch_execute("BEGIN")
-            .map_err(|e| backend(&e))?;
+        if let Err(e) = self.client.batch_execute("BEGIN") {
+            // A connection found dead here has lost nothing yet: replace it and go on.
+            if !self.client.is_closed() {
+                return Err(backend(&e));
+            }
+            self.ensure_connected()?;
+            self.client
+                .batch_execute("BEGIN")
+                .map_err(|e| backend(&e))?;
+        }
         self.state = TxState::Batch;
         Ok(())
     }

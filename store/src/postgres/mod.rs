@@ -60,7 +60,7 @@ impl PostgresStore {
     /// Runs a read on the connection (reconnecting first if it was lost outside a batch).
     fn read<T>(
         &self,
-        work: impl FnOnce(&mut Client, &Statements) -> Result<T, Fail>,
+        work: impl Fn(&mut Client, &Statements) -> Result<T, Fail>,
     ) -> Result<T, StoreError> {
         self.conn.borrow_mut().read(work)
     }

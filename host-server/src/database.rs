@@ -93,6 +93,18 @@ pub enum AnyStore {
 }
 
 impl AnyStore {
+    /// Events exactly as stored (see `SqliteStore::read_all_stored`).
+    pub fn read_all_stored(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.read_all_stored(after_position, limit),
+            AnyStore::Postgres(s) => s.read_all_stored(after_position, limit),
+        }
+    }
+
     /// Appends stored events as they are (see `SqliteStore::import`).
     pub fn import(&mut self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
         match self {

@@ -160,3 +160,80 @@ fn a_postgres_url_never_becomes_a_local_folder() {
         "nothing created in the working directory"
     );
 }
+
+/// Every column of every event row of an SQLite file, in position order.
+fn sqlite_rows(path: &std::path::Path) -> Vec<Vec<String>> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut select = conn
+        .prepare(
+            "SELECT position, event_id, stream_id, version, type, schema_version, data, metadata, \
+             recorded_at FROM events ORDER BY position",
+        )
+        .unwrap();
+    select
+        .query_map([], |r| {
+            (0..9)
+                .map(|i| {
+                    r.get::<_, rusqlite::types::Value>(i)
+                        .map(|v| format!("{v:?}"))
+                })
+                .collect()
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+fn migrate(from: &str, to: &str) -> std::process::Output {
+    std::process::Command::new(BIN)
+        .args(["migrate", "--from", from, "--to", to])
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn migrate_sqlite_to_postgres_and_back_gives_an_identical_log() {
+    let original = Db::new();
+    // An old-schema payload (ItemAdded v1 in cents) must cross unchanged, not upcast.
+    let old = r#"{"eventId":"00000000-0000-0000-0000-000000000001","streamId":"old","version":1,"type":"OrderCreated","schemaVersion":1,"data":{"orderId":"old","customerId":"c-9","createdAt":"2025-01-01T09:00:00Z"},"metadata":{"recordedAt":"2025-01-01T09:00:00Z","commandId":"k-old"}}
+{"eventId":"00000000-0000-0000-0000-000000000002","streamId":"old","version":2,"type":"ItemAdded","schemaVersion":1,"data":{"orderId":"old","productId":"p","quantity":2,"unitPriceCents":2999},"metadata":{"recordedAt":"2025-01-01T09:01:00Z"}}
+"#;
+    cli_ok(&original, &["import", "-"], Some(old.as_bytes()));
+    {
+        let server = Server::start(&original);
+        create_order(&server, "o-1", "c-1");
+        add_item(&server, "o-1", "product-456", 2, "29.99");
+        add_item(&server, "o-1", "product-789", 1, "49.99");
+        assert_eq!(server.post("/orders/o-1/place", json!({})).status, 200);
+        assert_eq!(server.terminate().code(), Some(0));
+    }
+    let pg = Db::postgres();
+    let back = Db::new();
+    let (sqlite_a, url, sqlite_b) = (
+        original.path().display().to_string(),
+        pg.url().unwrap().to_string(),
+        back.path().display().to_string(),
+    );
+    let there = migrate(&sqlite_a, &url);
+    assert!(there.status.success(), "{there:?}");
+    assert!(String::from_utf8_lossy(&there.stdout).contains("migrated 6 events"));
+    let home = migrate(&url, &sqlite_b);
+    assert!(home.status.success(), "{home:?}");
+    assert!(String::from_utf8_lossy(&home.stdout).contains("migrated 6 events"));
+    assert_eq!(sqlite_rows(&original.path()), sqlite_rows(&back.path()));
+    assert_eq!(
+        cli_ok(&back, &["events"], None),
+        cli_ok(&pg, &["events"], None)
+    );
+    assert!(cli_ok(&pg, &["verify"], None).contains("0 mismatches"));
+    assert!(cli_ok(&back, &["verify"], None).contains("0 mismatches"));
+    // Copying into a database that holds events is refused, and changes nothing.
+    let refused = migrate(&sqlite_a, &url);
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("already holds 6 events"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}

@@ -72,6 +72,21 @@ impl PostgresStore {
         self.conn.get_mut().atomically(work)
     }
 
+    /// Up to `limit` events with position > `after_position` exactly as stored (payloads
+    /// and schema versions as written, not upcast): what `migrate` copies.
+    pub fn read_all_stored(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        self.read(|client, st| {
+            let found = client.query(&st.read_all, &[&after, &limit])?;
+            found.iter().map(rows::stored).collect()
+        })
+    }
+
     /// Appends stored events as they are (keeping each payload and schemaVersion), assigning
     /// global positions after the last one. Each event must continue its stream; the stream
     /// heads, read model and command records follow. All or nothing. Returns events imported.

@@ -114,10 +114,19 @@ pub(crate) fn insert_events(
 /// A row of `position, event_id, stream_id, version, type, schema_version, data, metadata`,
 /// upcast to today's event.
 pub(crate) fn envelope(row: &Row) -> Result<EventEnvelope, Fail> {
+    let stored = stored(row)?;
+    let event_id = stored.event_id;
+    Ok(stored
+        .into_envelope()
+        .map_err(|e| corrupt(format!("event {event_id}: {e}")))?)
+}
+
+/// The same row as stored: payload and schema version as written, not upcast.
+pub(crate) fn stored(row: &Row) -> Result<StoredEvent, Fail> {
     let event_id: Uuid = row.get(1);
     let data: String = row.get(6);
     let metadata: String = row.get(7);
-    let stored = StoredEvent {
+    Ok(StoredEvent {
         position: row.get::<_, i64>(0) as u64,
         event_id,
         stream_id: row.get(2),
@@ -126,10 +135,7 @@ pub(crate) fn envelope(row: &Row) -> Result<EventEnvelope, Fail> {
         schema_version: row.get::<_, i32>(5) as u32,
         data: serde_json::from_str(&data).map_err(corrupt)?,
         metadata: serde_json::from_str(&metadata).map_err(corrupt)?,
-    };
-    Ok(stored
-        .into_envelope()
-        .map_err(|e| corrupt(format!("event {event_id}: {e}")))?)
+    })
 }
 
 pub(crate) fn view_json(text: &str) -> Result<OrderView, Fail> {

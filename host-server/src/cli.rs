@@ -98,6 +98,7 @@ pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port, printed on stdout).
     #[arg(long, env = "ORDER_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// SQLite only (PostgreSQL follows its own `synchronous_commit`).
     #[arg(long, env = "ORDER_SYNCHRONOUS", value_enum, default_value_t = SyncMode::Full)]
     pub synchronous: SyncMode,
     /// Store a snapshot of an order's state every N events (0 disables snapshots).

@@ -54,7 +54,11 @@ impl PostgresStore {
 
     /// The server process id of this store's connection (tests terminate it).
     pub fn backend_pid(&self) -> Result<i32, StoreError> {
-        self.read(|client, _| Ok(client.query_one("SELECT pg_backend_pid()", &[])?.get(0)))
+        self.read(|client, _| {
+            Ok(client
+                .query_one("SELECT pg_backend_pid()", &[])?
+                .try_get(0)?)
+        })
     }
 
     /// Runs a read on the connection (reconnecting first if it was lost outside a batch).
@@ -165,7 +169,9 @@ impl PostgresStore {
 /// Locks the `$all` row (waiting for any other writer to finish) and returns the last
 /// committed position.
 fn lock_log_head(client: &mut Client, st: &Statements) -> Result<u64, Fail> {
-    Ok(client.query_one(&st.lock_log_head, &[])?.get::<_, i64>(0) as u64)
+    Ok(client
+        .query_one(&st.lock_log_head, &[])?
+        .try_get::<_, i64>(0)? as u64)
 }
 
 /// Until `finish_batch`, every `commit` is a savepoint inside one transaction, so many
@@ -271,9 +277,11 @@ impl EventStore for PostgresStore {
     }
 
     fn last_position(&self) -> Result<u64, StoreError> {
-        self.read(
-            |client, st| Ok(client.query_one(&st.last_position, &[])?.get::<_, i64>(0) as u64),
-        )
+        self.read(|client, st| {
+            Ok(client
+                .query_one(&st.last_position, &[])?
+                .try_get::<_, i64>(0)? as u64)
+        })
     }
 
     fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
@@ -306,7 +314,7 @@ impl EventStore for PostgresStore {
             let found = client.query(&st.list_views, &[&customer_id, &after, &fetch])?;
             let orders = found
                 .iter()
-                .map(|row| rows::view_json(&row.get::<_, String>(0)))
+                .map(|row| rows::view_json(&row.try_get::<_, String>(0)?))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(OrderPage::from_overfetched(orders, limit))
         })
@@ -335,7 +343,7 @@ impl EventStore for PostgresStore {
         self.read(|client, st| {
             Ok(client
                 .query_one(&st.get_checkpoint, &[&READ_MODEL])?
-                .get::<_, i64>(0) as u64)
+                .try_get::<_, i64>(0)? as u64)
         })
     }
 }

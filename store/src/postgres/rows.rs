@@ -42,7 +42,10 @@ pub(crate) fn stream_head(
     stream_id: &str,
 ) -> Result<(u64, Option<Uuid>), Fail> {
     Ok(match client.query_opt(&st.stream_head, &[&stream_id])? {
-        Some(row) => (row.get::<_, i64>(0) as u64, Some(row.get::<_, Uuid>(1))),
+        Some(row) => (
+            row.try_get::<_, i64>(0)? as u64,
+            Some(row.try_get::<_, Uuid>(1)?),
+        ),
         None => (0, None),
     })
 }
@@ -123,16 +126,16 @@ pub(crate) fn envelope(row: &Row) -> Result<EventEnvelope, Fail> {
 
 /// The same row as stored: payload and schema version as written, not upcast.
 pub(crate) fn stored(row: &Row) -> Result<StoredEvent, Fail> {
-    let event_id: Uuid = row.get(1);
-    let data: String = row.get(6);
-    let metadata: String = row.get(7);
+    let event_id: Uuid = row.try_get(1)?;
+    let data: String = row.try_get(6)?;
+    let metadata: String = row.try_get(7)?;
     Ok(StoredEvent {
-        position: row.get::<_, i64>(0) as u64,
+        position: row.try_get::<_, i64>(0)? as u64,
         event_id,
-        stream_id: row.get(2),
-        version: row.get::<_, i64>(3) as u64,
-        event_type: row.get(4),
-        schema_version: row.get::<_, i32>(5) as u32,
+        stream_id: row.try_get(2)?,
+        version: row.try_get::<_, i64>(3)? as u64,
+        event_type: row.try_get(4)?,
+        schema_version: row.try_get::<_, i32>(5)? as u32,
         data: serde_json::from_str(&data).map_err(corrupt)?,
         metadata: serde_json::from_str(&metadata).map_err(corrupt)?,
     })
@@ -149,7 +152,7 @@ pub(crate) fn get_view(
 ) -> Result<Option<OrderView>, Fail> {
     client
         .query_opt(&st.get_view, &[&order_id])?
-        .map(|row| view_json(&row.get::<_, String>(0)))
+        .map(|row| view_json(&row.try_get::<_, String>(0)?))
         .transpose()
 }
 
@@ -185,14 +188,17 @@ pub(crate) fn get_snapshot(
     st: &Statements,
     stream_id: &str,
 ) -> Result<Option<Snapshot>, Fail> {
-    Ok(client
+    client
         .query_opt(&st.get_snapshot, &[&stream_id])?
-        .map(|row| Snapshot {
-            stream_id: stream_id.to_string(),
-            version: row.get::<_, i64>(0) as u64,
-            state_schema_version: row.get::<_, i32>(1) as u32,
-            state: row.get(2),
-        }))
+        .map(|row| -> Result<Snapshot, Fail> {
+            Ok(Snapshot {
+                stream_id: stream_id.to_string(),
+                version: row.try_get::<_, i64>(0)? as u64,
+                state_schema_version: row.try_get::<_, i32>(1)? as u32,
+                state: row.try_get(2)?,
+            })
+        })
+        .transpose()
 }
 
 pub(crate) fn put_snapshot(
@@ -219,19 +225,22 @@ pub(crate) fn get_command(
     st: &Statements,
     command_id: &str,
 ) -> Result<Option<CommandRecord>, Fail> {
-    Ok(client
+    client
         .query_opt(&st.get_command, &[&command_id])?
-        .map(|row| CommandRecord {
-            command_id: command_id.to_string(),
-            order_id: row.get(0),
-            version: row.get::<_, i64>(1) as u64,
-            positions: row
-                .get::<_, Vec<i64>>(2)
-                .into_iter()
-                .map(|p| p as u64)
-                .collect(),
-            fingerprint: row.get(3),
-        }))
+        .map(|row| -> Result<CommandRecord, Fail> {
+            Ok(CommandRecord {
+                command_id: command_id.to_string(),
+                order_id: row.try_get(0)?,
+                version: row.try_get::<_, i64>(1)? as u64,
+                positions: row
+                    .try_get::<_, Vec<i64>>(2)?
+                    .into_iter()
+                    .map(|p| p as u64)
+                    .collect(),
+                fingerprint: row.try_get(3)?,
+            })
+        })
+        .transpose()
 }
 
 /// `replace`: extend a record already there (import) instead of refusing the id.

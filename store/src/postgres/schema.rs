@@ -88,7 +88,7 @@ pub(crate) fn migrate(client: &mut Client) -> Result<Result<(), String>, postgre
             "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
             &[],
         )?
-        .get(0);
+        .try_get(0)?;
     if current > PG_SCHEMA_VERSION {
         return Ok(Err(format!(
             "database schema version {current} is newer than this build ({PG_SCHEMA_VERSION})"

@@ -21,8 +21,14 @@ pub struct TestDatabase {
 fn admin() -> Client {
     let url = admin_url();
     Client::connect(&url, NoTls).unwrap_or_else(|e| {
+        let mut reason = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(inner) = source {
+            reason = format!("{reason}: {inner}");
+            source = inner.source();
+        }
         panic!(
-            "PostgreSQL is unreachable at {url} ({e}); these tests need it. Start it with \
+            "PostgreSQL is unreachable at {url} ({reason}); these tests need it. Start it with \
              `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, or set \
              ORDER_TEST_PG_URL to a server where this role may create databases"
         )

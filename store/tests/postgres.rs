@@ -332,3 +332,20 @@ fn an_unreachable_server_is_named_in_the_error() {
         "{text}"
     );
 }
+
+#[test]
+fn a_nul_character_in_an_id_fails_its_command_only_never_the_batch() {
+    let db = TestDatabase::create();
+    let mut e = engine(db.url(), 0);
+    e.store_mut().begin_batch().unwrap();
+    e.handle(create("o-1"), CommandOptions::default()).unwrap();
+    assert!(e.handle(create("o-\0"), with_id("k-\0")).is_err());
+    assert!(e
+        .handle(add("o-\0", "p"), CommandOptions::default())
+        .is_err());
+    assert_eq!(e.store().get_view("o-\0").unwrap(), None);
+    assert_eq!(e.store().command_record("k-\0").unwrap(), None);
+    e.handle(create("o-2"), with_id("k-2")).unwrap();
+    e.store_mut().finish_batch().unwrap();
+    assert_eq!(assert_gap_free(e.store()), 2);
+}

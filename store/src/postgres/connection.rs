@@ -57,6 +57,8 @@ pub(crate) fn backend(e: &postgres::Error) -> StoreError {
 pub(crate) struct Statements {
     pub lock_log_head: Statement,
     pub advance_log_head: Statement,
+    pub advance_checkpoint_and_log_head: Statement,
+    pub commit_checks: Statement,
     pub last_position: Statement,
     pub stream_head: Statement,
     pub put_stream_head: Statement,
@@ -81,6 +83,9 @@ impl Statements {
         Ok(Statements {
             lock_log_head: client.prepare(sql::LOCK_LOG_HEAD)?,
             advance_log_head: client.prepare(sql::ADVANCE_LOG_HEAD)?,
+            advance_checkpoint_and_log_head: client
+                .prepare(sql::ADVANCE_CHECKPOINT_AND_LOG_HEAD)?,
+            commit_checks: client.prepare(sql::COMMIT_CHECKS)?,
             last_position: client.prepare(sql::LAST_POSITION)?,
             stream_head: client.prepare(sql::STREAM_HEAD)?,
             put_stream_head: client.prepare(sql::PUT_STREAM_HEAD)?,

@@ -95,6 +95,13 @@ impl PostgresStore {
     /// global positions after the last one. Each event must continue its stream; the stream
     /// heads, read model and command records follow. All or nothing. Returns events imported.
     pub fn import(&mut self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
+        for event in &events {
+            storable(&event.stream_id)?;
+            storable(&event.event_type)?;
+            if let Some(command_id) = &event.metadata.command_id {
+                storable(command_id)?;
+            }
+        }
         self.atomically(|client, st| {
             let mut position = lock_log_head(client, st)?;
             let mut heads: HashMap<String, (u64, uuid::Uuid)> = HashMap::new();
@@ -166,6 +173,23 @@ impl PostgresStore {
     }
 }
 
+/// PostgreSQL text cannot hold a NUL character, and a statement sent with one fails the
+/// whole transaction (every command of a batch). Such a key was never stored, so a read
+/// finds nothing without asking, and a write is refused before it is sent.
+fn is_storable(key: &str) -> bool {
+    !key.contains('\0')
+}
+
+fn storable(key: &str) -> Result<(), StoreError> {
+    if is_storable(key) {
+        return Ok(());
+    }
+    Err(StoreError::Invalid(format!(
+        "`{}` contains a NUL character, which PostgreSQL cannot store",
+        key.escape_debug()
+    )))
+}
+
 /// Locks the `$all` row (waiting for any other writer to finish) and returns the last
 /// committed position.
 fn lock_log_head(client: &mut Client, st: &Statements) -> Result<u64, Fail> {
@@ -195,14 +219,27 @@ impl BatchStore for PostgresStore {
 
 impl EventStore for PostgresStore {
     fn commit(&mut self, commit: Commit) -> Result<Vec<u64>, StoreError> {
+        storable(&commit.stream_id)?;
+        if let Some(record) = &commit.command {
+            storable(&record.command_id)?;
+        }
         self.atomically(|client, st| {
             // The lock first: every check below then sees every earlier writer's commit.
             let mut position = lock_log_head(client, st)?;
-            let (version, last_event) = rows::stream_head(client, st, &commit.stream_id)?;
-            commit.check_head(version, last_event)?;
-            if let Some(record) = &commit.command {
-                if rows::get_command(client, st, &record.command_id)?.is_some() {
-                    return Err(StoreError::DuplicateCommand(record.command_id.clone()).into());
+            match commit.command.as_ref().map(|r| r.command_id.as_str()) {
+                Some(command_id) => {
+                    // The head and the command id in one round trip.
+                    let checks =
+                        client.query_one(&st.commit_checks, &[&commit.stream_id, &command_id])?;
+                    let version = checks.try_get::<_, Option<i64>>(0)?.map_or(0, |v| v as u64);
+                    commit.check_head(version, checks.try_get::<_, Option<uuid::Uuid>>(1)?)?;
+                    if checks.try_get::<_, bool>(2)? {
+                        return Err(StoreError::DuplicateCommand(command_id.to_string()).into());
+                    }
+                }
+                None => {
+                    let (version, last_event) = rows::stream_head(client, st, &commit.stream_id)?;
+                    commit.check_head(version, last_event)?;
                 }
             }
             commit.check_sequence()?;
@@ -230,9 +267,6 @@ impl EventStore for PostgresStore {
             if let Some(view) = &commit.view {
                 rows::put_view(client, st, view)?;
             }
-            if let Some(p) = positions.last() {
-                rows::set_checkpoint(client, st, READ_MODEL, *p)?;
-            }
             if let Some(snapshot) = &commit.snapshot {
                 rows::put_snapshot(client, st, snapshot)?;
             }
@@ -246,7 +280,7 @@ impl EventStore for PostgresStore {
                 })?;
             }
             if let Some(p) = positions.last() {
-                client.execute(&st.advance_log_head, &[&(*p as i64)])?;
+                client.execute(&st.advance_checkpoint_and_log_head, &[&(*p as i64)])?;
             }
             Ok(positions)
         })
@@ -257,6 +291,9 @@ impl EventStore for PostgresStore {
         stream_id: &str,
         after_version: u64,
     ) -> Result<Vec<EventEnvelope>, StoreError> {
+        if !is_storable(stream_id) {
+            return Ok(Vec::new());
+        }
         self.read(|client, st| {
             let found = client.query(&st.read_stream, &[&stream_id, &(after_version as i64)])?;
             found.iter().map(rows::envelope).collect()
@@ -285,14 +322,23 @@ impl EventStore for PostgresStore {
     }
 
     fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        if !is_storable(stream_id) {
+            return Ok(None);
+        }
         self.read(|client, st| rows::get_snapshot(client, st, stream_id))
     }
 
     fn command_record(&self, command_id: &str) -> Result<Option<CommandRecord>, StoreError> {
+        if !is_storable(command_id) {
+            return Ok(None);
+        }
         self.read(|client, st| rows::get_command(client, st, command_id))
     }
 
     fn get_view(&self, order_id: &str) -> Result<Option<OrderView>, StoreError> {
+        if !is_storable(order_id) {
+            return Ok(None);
+        }
         self.read(|client, st| rows::get_view(client, st, order_id))
     }
 
@@ -303,6 +349,12 @@ impl EventStore for PostgresStore {
         limit: usize,
     ) -> Result<OrderPage, StoreError> {
         let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        if let Some(cursor) = after.filter(|c| !is_storable(c)) {
+            return Err(StoreError::Invalid(format!("unknown cursor `{cursor}`")));
+        }
+        if !is_storable(customer_id) {
+            return Ok(OrderPage::from_overfetched(Vec::new(), limit));
+        }
         self.read(|client, st| {
             if let Some(cursor) = after {
                 let known = rows::get_view(client, st, cursor)?

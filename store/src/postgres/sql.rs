@@ -5,11 +5,22 @@
 /// Taken first by every write: the row lock orders all writing transactions, on every
 /// connection of every process, and is held until COMMIT or ROLLBACK.
 pub const LOCK_LOG_HEAD: &str = "SELECT last_position FROM log_head WHERE id FOR UPDATE";
-/// The last statement of a commit that wrote events.
+/// The last statement of an import.
 pub const ADVANCE_LOG_HEAD: &str = "UPDATE log_head SET last_position = $1 WHERE id";
+/// The last statement of a commit that wrote events: the read model's checkpoint and the
+/// `$all` row move to its last position together.
+pub const ADVANCE_CHECKPOINT_AND_LOG_HEAD: &str = "WITH checkpoint AS (
+         UPDATE projection_checkpoints SET position = $1 WHERE name = 'rm_orders'
+     )
+     UPDATE log_head SET last_position = $1 WHERE id";
 pub const LAST_POSITION: &str = "SELECT last_position FROM log_head WHERE id";
 
 pub const STREAM_HEAD: &str = "SELECT version, last_event_id FROM streams WHERE stream_id = $1";
+/// What a commit checks under the lock, in one round trip: the stream's head (NULLs for a
+/// new stream) and whether its command id (NULL: none) was already applied.
+pub const COMMIT_CHECKS: &str = "SELECT s.version, s.last_event_id,
+            EXISTS (SELECT 1 FROM commands WHERE command_id = $2::text)
+     FROM (SELECT 1) AS one LEFT JOIN streams s ON s.stream_id = $1";
 pub const PUT_STREAM_HEAD: &str = "INSERT INTO streams (stream_id, version, last_event_id)
      VALUES ($1, $2, $3)
      ON CONFLICT (stream_id) DO UPDATE

@@ -337,6 +337,18 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
                 {
                     attempt += 1;
                 }
+                Err(rejection @ (EngineError::Domain(_) | EngineError::Concurrency { .. })) => {
+                    // Another writer (another server on the same database) may have applied
+                    // this very command id after the first look and before the state was
+                    // loaded: the rejection is then of that command's own result, and the
+                    // answer must be the one a retry gets.
+                    if let Some(command_id) = &options.command_id {
+                        if let Some(record) = self.store.command_record(command_id)? {
+                            return replay(record, &command, fingerprint.as_deref());
+                        }
+                    }
+                    return Err(rejection);
+                }
                 other => return other,
             }
         }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::envelope::EventEnvelope;
 use crate::snapshot::Snapshot;
-use crate::store::{CommandRecord, Commit, EventStore, OrderPage, StoreError};
+use crate::store::{BatchStore, CommandRecord, Commit, EventStore, OrderPage, StoreError};
 use crate::view::{project, OrderView};
 
 #[derive(Debug, Default, Clone)]
@@ -104,20 +104,6 @@ impl MemoryStore {
             self.views.insert(stream_id.to_string(), view);
         }
     }
-}
-
-/// One owner, no other writer and every commit already atomic: a batch only groups. It
-/// cannot undo commits on abort, so hosts that need a rollback use a transactional store.
-impl crate::store::BatchStore for MemoryStore {
-    fn begin_batch(&mut self) -> Result<(), StoreError> {
-        Ok(())
-    }
-
-    fn finish_batch(&mut self) -> Result<(), StoreError> {
-        Ok(())
-    }
-
-    fn abort_batch(&mut self) {}
 }
 
 impl EventStore for MemoryStore {
@@ -253,4 +239,19 @@ impl EventStore for MemoryStore {
     fn projection_checkpoint(&self) -> Result<u64, StoreError> {
         Ok(self.checkpoint)
     }
+}
+
+/// Each in-memory commit is already atomic and there is nothing to make durable, so a batch
+/// is only a grouping: its commits stay applied even if the batch is aborted. (The engine
+/// never relies on an abort undoing work; the server uses batches only on real stores.)
+impl BatchStore for MemoryStore {
+    fn begin_batch(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn finish_batch(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    fn abort_batch(&mut self) {}
 }

@@ -6,6 +6,8 @@
 //!   [`StoreError::Concurrency`]; a reused command id fails with
 //!   [`StoreError::DuplicateCommand`];
 //! - positions are assigned at commit, 1-based and gap-free in commit order.
+//!
+//! [`BatchStore`] adds group commit: several commits sharing one transaction.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -174,14 +176,21 @@ pub trait EventStore {
     fn projection_checkpoint(&self) -> Result<u64, StoreError>;
 }
 
-/// A store that can hold several commits in one transaction (group commit): the server's
-/// writer puts concurrent commands in one batch so they share one fsync, and a read-model
-/// rebuild runs as one batch so that no other writer interleaves with it. Inside a batch a
-/// failed commit undoes only itself; nothing is durable before `finish_batch` succeeds.
+/// A store that can group several commits into one transaction (group commit): the
+/// server's writer opens a batch, runs many commands, and acknowledges them only after
+/// `finish_batch` returned; a read-model rebuild runs as one batch so that no other writer
+/// interleaves with it. Inside a batch each `commit` is atomic on its own (a failed one
+/// leaves the others), and nothing is durable or visible to others before `finish_batch`.
 pub trait BatchStore: EventStore {
+    /// Opens a batch; an error if one is already open.
     fn begin_batch(&mut self) -> Result<(), StoreError>;
-    /// Commits the batch. When it fails, nothing of the batch was written.
+
+    /// Commits every commit made since `begin_batch`, or none of them. An error means no
+    /// commit of the batch may be reported as applied.
     fn finish_batch(&mut self) -> Result<(), StoreError>;
-    /// Drops everything written since `begin_batch`.
+
+    /// Drops everything written since `begin_batch` (a no-op when no batch is open). The
+    /// in-memory store, with nothing to make durable, keeps its commits: there a batch is
+    /// only a grouping.
     fn abort_batch(&mut self);
 }

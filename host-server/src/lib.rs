@@ -1,10 +1,11 @@
 //! The reference server: the order domain decided inside a wasmtime sandbox, events in
-//! SQLite, an HTTP API (axum) and a CLI. The binary (`main.rs`) only parses arguments;
+//! SQLite or PostgreSQL, an HTTP API (axum) and a CLI. The binary (`main.rs`) only parses arguments;
 //! everything lives here so integration tests and benchmarks can reuse it.
 
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod database;
 pub mod environment;
 pub mod error;
 pub mod extract;

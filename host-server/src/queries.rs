@@ -71,6 +71,21 @@ impl Queries {
     }
 }
 
+impl Drop for Pool {
+    /// The pool goes away on an async thread (with the router), and closing a PostgreSQL
+    /// client blocks on a runtime of its own, which tokio forbids there: close the idle
+    /// connections on a plain thread.
+    fn drop(&mut self) {
+        let idle = match self.idle.get_mut() {
+            Ok(idle) => std::mem::take(idle),
+            Err(poisoned) => std::mem::take(poisoned.into_inner()),
+        };
+        if !idle.is_empty() {
+            let _ = std::thread::spawn(move || drop(idle)).join();
+        }
+    }
+}
+
 impl Pool {
     fn checkout(&self) -> Result<Store, ApiError> {
         let pooled = self.idle.lock().ok().and_then(|mut idle| idle.pop());

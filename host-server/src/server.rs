@@ -7,15 +7,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use order_core::{Engine, EngineConfig};
-use order_store::{SqliteStore, Synchronous};
+use order_store::Synchronous;
 
 use crate::app::{secured_router, AppState, Security};
 use crate::auth::config::AuthSettings;
+use crate::database::Database;
 use crate::environment::SystemEnvironment;
 use crate::guard::Origins;
 use crate::guest::{load_guest, runtime_for};
 use crate::limits::Limits;
-use crate::queries::Queries;
 use crate::{auth, guard, listener, metrics, writer};
 
 /// Exit status when the command writer is lost for good (EX_SOFTWARE).
@@ -23,7 +23,7 @@ pub const WRITER_LOST_EXIT_CODE: i32 = 70;
 
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
-    pub db: PathBuf,
+    pub db: Database,
     pub listen: SocketAddr,
     pub synchronous: Synchronous,
     pub snapshot_every: u64,
@@ -47,6 +47,12 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     metrics::install();
     let guest = load_guest(config.guest.as_deref())?;
     let module_hash = guest.hash().to_string();
+    if config.publish.is_some() && !matches!(config.db, Database::Sqlite(_)) {
+        anyhow::bail!(
+            "--publish runs on SQLite only in this version; the PostgreSQL relay (one per \
+             database, elected by an advisory lock) is not built yet"
+        );
+    }
     let (db, synchronous, snapshot_every, busy_timeout) = (
         config.db.clone(),
         config.synchronous,
@@ -55,7 +61,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     );
     let (writer, writer_thread) = writer::spawn(
         move || {
-            let store = SqliteStore::open(&db, synchronous)?;
+            let store = db.open(synchronous)?;
             store.set_busy_timeout(busy_timeout)?;
             let engine_config = EngineConfig {
                 snapshot_every,
@@ -74,15 +80,18 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             std::process::exit(WRITER_LOST_EXIT_CODE);
         },
     )?;
-    let relay = config.publish.clone().map(|publish| {
-        tracing::info!(exchange = %publish.exchange, "publishing committed events to RabbitMQ");
-        let log = crate::relay::SqliteRelayLog::new(&config.db);
-        crate::relay::start(publish, log, writer.commits())
-    });
+    let relay = match (&config.publish, &config.db) {
+        (Some(publish), Database::Sqlite(path)) => {
+            tracing::info!(exchange = %publish.exchange, "publishing committed events to RabbitMQ");
+            let log = crate::relay::SqliteRelayLog::new(path);
+            Some(crate::relay::start(publish.clone(), log, writer.commits()))
+        }
+        _ => None,
+    };
     let state = AppState {
         relay,
         writer,
-        queries: Queries::sqlite(config.db.clone()),
+        queries: config.db.queries(),
         module_hash: Some(module_hash.clone()),
     };
     if let Some(dir) = &config.web_dir {
@@ -98,7 +107,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         limits: config.limits,
     };
     let app = secured_router(state, config.web_dir.clone(), security);
-    tracing::info!(%address, db = %config.db.display(), guest = %module_hash, "listening");
+    tracing::info!(%address, db = %config.db, guest = %module_hash, "listening");
     // A plain line on stdout for scripts and tests that start the server on port 0.
     println!("order-server listening on http://{address}");
     listener::serve(

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use order_core::{
-    project, CommandRecord, Commit, EventEnvelope, EventStore, OrderPage, OrderView, Snapshot,
-    StoreError, StoredEvent,
+    project, BatchStore, CommandRecord, Commit, EventEnvelope, EventStore, OrderPage, OrderView,
+    Snapshot, StoreError, StoredEvent,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use uuid::Uuid;
@@ -238,6 +238,30 @@ impl SqliteStore {
         }
     }
 
+    /// Up to `limit` events with position > `after_position` exactly as stored (payloads
+    /// and schema versions as written, not upcast): what `migrate` copies.
+    pub fn read_all_stored(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+            ))
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map(params![after_position as i64, limit], row_to_stored)
+            .map_err(backend)?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row.map_err(backend)??);
+        }
+        Ok(out)
+    }
+
     /// Appends stored events as they are (keeping each payload and schemaVersion, so old
     /// shapes stay old), re-assigning global positions. Each event must continue its stream;
     /// the read model and command records follow. All or nothing. Returns events imported.
@@ -381,11 +405,21 @@ fn insert_event(conn: &Connection, e: &StoredEvent) -> Result<(), StoreError> {
 }
 
 fn row_to_envelope(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<EventEnvelope, StoreError>> {
+    Ok(row_to_stored(row)?.and_then(|stored| {
+        let event_id = stored.event_id;
+        stored
+            .into_envelope()
+            .map_err(|e| corrupt(format!("event {event_id}: {e}")))
+    }))
+}
+
+/// The row as stored: payload and schema version as written, not upcast.
+fn row_to_stored(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredEvent, StoreError>> {
     let event_id: String = row.get(1)?;
     let data: String = row.get(6)?;
     let metadata: String = row.get(7)?;
-    let build = || -> Result<EventEnvelope, StoreError> {
-        let stored = StoredEvent {
+    let build = || -> Result<StoredEvent, StoreError> {
+        Ok(StoredEvent {
             position: row.get::<_, i64>(0).map_err(backend)? as u64,
             event_id: event_id.parse().map_err(corrupt)?,
             stream_id: row.get(2).map_err(backend)?,
@@ -394,10 +428,7 @@ fn row_to_envelope(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<EventEnve
             schema_version: row.get(5).map_err(backend)?,
             data: serde_json::from_str(&data).map_err(corrupt)?,
             metadata: serde_json::from_str(&metadata).map_err(corrupt)?,
-        };
-        stored
-            .into_envelope()
-            .map_err(|e| corrupt(format!("event {event_id}: {e}")))
+        })
     };
     Ok(build())
 }

@@ -1,4 +1,5 @@
-//! The same behaviour checks against both stores: the in-memory one and SQLite.
+//! The same behaviour checks against every store: the in-memory one, SQLite and (with
+//! feature `postgres`) PostgreSQL, each test on a fresh database of the local server.
 
 use chrono::{TimeZone, Utc};
 use order_core::{
@@ -6,6 +7,8 @@ use order_core::{
     EngineConfig, EngineError, EventStore, FixedEnvironment, MemoryStore, NativeRuntime,
     PlaceOrder, StoredEvent,
 };
+#[cfg(feature = "postgres")]
+use order_store::{postgres::testing::TestDatabase, PostgresStore};
 use order_store::{SqliteStore, Synchronous};
 
 fn env() -> FixedEnvironment {
@@ -193,19 +196,42 @@ fn check_paging_and_rebuild<S: EventStore + BatchStore>(store: S) {
     );
 }
 
-macro_rules! both_stores {
+macro_rules! every_store {
     ($($name:ident => $check:ident),* $(,)?) => {
         mod memory { use super::*; $(#[test] fn $name() { $check(MemoryStore::new()) })* }
-        mod sqlite { use super::*; $(#[test] fn $name() { $check(SqliteStore::open_in_memory().unwrap()) })* }
+        transactional_stores! { $($name => $check),* }
     };
 }
 
-both_stores! {
+/// The stores whose batches are real transactions (an aborted batch writes nothing).
+macro_rules! transactional_stores {
+    ($($name:ident => $check:ident),* $(,)?) => {
+        mod sqlite { use super::*; $(#[test] fn $name() { $check(SqliteStore::open_in_memory().unwrap()) })* }
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            use super::*;
+            $(#[test] fn $name() {
+                let db = TestDatabase::create();
+                $check(PostgresStore::open(db.url()).unwrap())
+            })*
+        }
+    };
+}
+
+every_store! {
     lifecycle => check_lifecycle,
     concurrency => check_concurrency,
     idempotency => check_idempotency,
     snapshots => check_snapshots,
     paging_and_rebuild => check_paging_and_rebuild,
+}
+
+mod batches {
+    use super::*;
+    transactional_stores! {
+        a_failed_command_in_a_batch_leaves_the_others => check_failed_command_in_batch,
+        an_aborted_batch_writes_nothing => check_aborted_batch,
+    }
 }
 
 #[test]
@@ -225,9 +251,8 @@ fn file_survives_reopen_and_keeps_idempotency() {
     assert_eq!(e.events("o-1").unwrap().len(), 1);
 }
 
-#[test]
-fn a_failed_command_in_a_batch_leaves_the_others() {
-    let mut e = engine(SqliteStore::open_in_memory().unwrap(), 100);
+fn check_failed_command_in_batch<S: BatchStore>(store: S) {
+    let mut e = engine(store, 100);
     e.store_mut().begin_batch().unwrap();
     e.handle(create("o-1", "c-1"), opts()).unwrap();
     assert_eq!(
@@ -253,9 +278,8 @@ fn a_failed_command_in_a_batch_leaves_the_others() {
     assert_eq!(positions, vec![1, 2]);
 }
 
-#[test]
-fn an_aborted_batch_writes_nothing() {
-    let mut e = engine(SqliteStore::open_in_memory().unwrap(), 100);
+fn check_aborted_batch<S: BatchStore>(store: S) {
+    let mut e = engine(store, 100);
     e.store_mut().begin_batch().unwrap();
     e.handle(create("o-1", "c-1"), opts()).unwrap();
     e.store_mut().abort_batch();

@@ -32,8 +32,21 @@ pub async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
             "checkpoint": status.checkpoint.load(Ordering::Relaxed),
         })
     });
+    // An unready answer also carries the API's error shape, naming what is down first.
+    let error = match (&store, writer.running) {
+        (Err(e), _) => Some(json!({
+            "code": "database_unavailable",
+            "message": format!("the database cannot be read: {}", e.message),
+        })),
+        (Ok(_), false) => Some(json!({
+            "code": "writer_unavailable",
+            "message": "the command writer is not running",
+        })),
+        (Ok(_), true) => None,
+    };
     let body = json!({
         "status": if ready { "ok" } else { "unavailable" },
+        "error": error,
         "relay": relay,
         "writer": {
             "status": if writer.running { "running" } else { "stopped" },

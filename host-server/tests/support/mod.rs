@@ -19,10 +19,13 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_order-server");
 /// Startup compiles the guest with cranelift; in a debug build that takes seconds.
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(180);
 
-/// A temporary directory holding one database (and the server's log).
+/// A temporary directory holding one database: an SQLite file in it (`file`, relative to
+/// the directory, beside the server's log), or (`Db::postgres`) a fresh database on the
+/// local PostgreSQL server, dropped with this value.
 pub struct Db {
     pub dir: tempfile::TempDir,
     file: PathBuf,
+    pg: Option<order_store::postgres::testing::TestDatabase>,
 }
 
 impl Db {
@@ -30,6 +33,7 @@ impl Db {
         Db {
             dir: tempfile::tempdir().expect("temp dir"),
             file: PathBuf::from("orders.db"),
+            pg: None,
         }
     }
 
@@ -39,13 +43,37 @@ impl Db {
         let db = Db {
             dir: tempfile::tempdir().expect("temp dir"),
             file: Path::new(name).join("orders.db"),
+            pg: None,
         };
         std::fs::create_dir(db.dir.path().join(name)).expect("subdirectory");
         db
     }
 
+    /// A new, empty PostgreSQL database (the test fails if the server is unreachable).
+    pub fn postgres() -> Db {
+        Db {
+            dir: tempfile::tempdir().expect("temp dir"),
+            file: PathBuf::from("orders.db"),
+            pg: Some(order_store::postgres::testing::TestDatabase::create()),
+        }
+    }
+
+    /// The SQLite file (of an SQLite `Db`).
     pub fn path(&self) -> PathBuf {
         self.dir.path().join(&self.file)
+    }
+
+    /// The PostgreSQL URL of a `Db::postgres`.
+    pub fn url(&self) -> Option<&str> {
+        self.pg.as_ref().map(|pg| pg.url())
+    }
+
+    /// What `--db` is given: the PostgreSQL URL or the SQLite file.
+    pub fn arg(&self) -> std::ffi::OsString {
+        match self.url() {
+            Some(url) => url.into(),
+            None => self.path().into(),
+        }
     }
 }
 
@@ -96,7 +124,7 @@ impl Server {
         let mut child = Command::new(BIN)
             .arg("serve")
             .arg("--db")
-            .arg(db.path())
+            .arg(db.arg())
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
             .env("RUST_LOG", "warn")
@@ -313,7 +341,7 @@ pub fn cli(db: &Db, args: &[&str], stdin: Option<&[u8]>) -> Output {
     command
         .args(args)
         .arg("--db")
-        .arg(db.path())
+        .arg(db.arg())
         .env("RUST_LOG", "warn")
         .current_dir(db.dir.path())
         .stdout(Stdio::piped())

@@ -1,0 +1,401 @@
+//! `PostgresStore`: the `EventStore` port on a PostgreSQL database, safe with several
+//! writers (server processes) on one database. Every commit is one transaction, or one
+//! savepoint inside a group-commit batch, holding the events, the stream head, the read-model
+//! row, the projection checkpoint, the snapshot and the command record. Every write first
+//! locks the `$all` counter row (`log_head`), which orders all writers: positions are
+//! gap-free and in commit order (docs/design-notes.md, note 10).
+
+mod connection;
+mod rows;
+mod schema;
+mod sql;
+pub mod testing;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use order_core::{
+    project, BatchStore, CommandRecord, Commit, EventEnvelope, EventStore, OrderPage, OrderView,
+    Snapshot, StoreError, StoredEvent,
+};
+use postgres::Client;
+
+use connection::{Connection, Fail, Statements};
+pub use schema::PG_SCHEMA_VERSION;
+
+const READ_MODEL: &str = "rm_orders";
+
+/// True when `db` names a PostgreSQL database (`postgres://` or `postgresql://`).
+pub fn is_postgres_url(db: &str) -> bool {
+    db.starts_with("postgres://") || db.starts_with("postgresql://")
+}
+
+pub struct PostgresStore {
+    conn: RefCell<Connection>,
+}
+
+impl PostgresStore {
+    /// Connects and brings the schema up to date (creating it on first use).
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let conn = Connection::open(url, true)?;
+        Ok(PostgresStore {
+            conn: RefCell::new(conn),
+        })
+    }
+
+    /// Connects to an already migrated database without touching its schema (a server's
+    /// query connections).
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
+        let conn = Connection::open(url, false)?;
+        Ok(PostgresStore {
+            conn: RefCell::new(conn),
+        })
+    }
+
+    /// The server process id of this store's connection (tests terminate it).
+    pub fn backend_pid(&self) -> Result<i32, StoreError> {
+        self.read(|client, _| {
+            Ok(client
+                .query_one("SELECT pg_backend_pid()", &[])?
+                .try_get(0)?)
+        })
+    }
+
+    /// Runs a read on the connection (reconnecting first if it was lost outside a batch).
+    fn read<T>(
+        &self,
+        work: impl Fn(&mut Client, &Statements) -> Result<T, Fail>,
+    ) -> Result<T, StoreError> {
+        self.conn.borrow_mut().read(work)
+    }
+
+    fn atomically<T>(
+        &mut self,
+        work: impl FnOnce(&mut Client, &Statements) -> Result<T, Fail>,
+    ) -> Result<T, StoreError> {
+        self.conn.get_mut().atomically(work)
+    }
+
+    /// Up to `limit` events with position > `after_position` exactly as stored (payloads
+    /// and schema versions as written, not upcast): what `migrate` copies.
+    pub fn read_all_stored(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        self.read(|client, st| {
+            let found = client.query(&st.read_all, &[&after, &limit])?;
+            found.iter().map(rows::stored).collect()
+        })
+    }
+
+    /// Appends stored events as they are (keeping each payload and schemaVersion), assigning
+    /// global positions after the last one. Each event must continue its stream; the stream
+    /// heads, read model and command records follow. All or nothing. Returns events imported.
+    pub fn import(&mut self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
+        for event in &events {
+            storable(&event.stream_id)?;
+            storable(&event.event_type)?;
+            if let Some(command_id) = &event.metadata.command_id {
+                storable(command_id)?;
+            }
+        }
+        self.atomically(|client, st| {
+            let mut position = lock_log_head(client, st)?;
+            let mut heads: HashMap<String, (u64, uuid::Uuid)> = HashMap::new();
+            let mut views: HashMap<String, Option<OrderView>> = HashMap::new();
+            let mut commands: HashMap<String, CommandRecord> = HashMap::new();
+            let mut rows = Vec::with_capacity(events.len());
+            for stored in &events {
+                let version = match heads.get(&stored.stream_id) {
+                    Some((v, _)) => *v,
+                    None => rows::stream_head(client, st, &stored.stream_id)?.0,
+                };
+                if stored.version != version + 1 {
+                    return Err(Fail::Store(StoreError::Invalid(format!(
+                        "event {} of stream `{}` has version {}, but the stream is at {version}",
+                        stored.event_id, stored.stream_id, stored.version
+                    ))));
+                }
+                let mut envelope = stored
+                    .clone()
+                    .into_envelope()
+                    .map_err(|e| StoreError::Invalid(format!("event {}: {e}", stored.event_id)))?;
+                position += 1;
+                envelope.position = position;
+                let mut raw = stored.clone();
+                raw.position = position;
+                rows.push(raw);
+                if let Some(command_id) = &stored.metadata.command_id {
+                    if !commands.contains_key(command_id) {
+                        let record =
+                            rows::get_command(client, st, command_id)?.unwrap_or_else(|| {
+                                CommandRecord {
+                                    command_id: command_id.clone(),
+                                    order_id: envelope.stream_id.clone(),
+                                    version: 0,
+                                    positions: Vec::new(),
+                                    fingerprint: None,
+                                }
+                            });
+                        commands.insert(command_id.clone(), record);
+                    }
+                    if let Some(record) = commands.get_mut(command_id) {
+                        record.version = envelope.version;
+                        record.positions.push(envelope.position);
+                    }
+                }
+                let prior = match views.remove(&stored.stream_id) {
+                    Some(v) => v,
+                    None => rows::get_view(client, st, &stored.stream_id)?,
+                };
+                views.insert(stored.stream_id.clone(), project(prior, &envelope));
+                heads.insert(stored.stream_id.clone(), (stored.version, stored.event_id));
+            }
+            for chunk in rows.chunks(1000) {
+                rows::insert_events(client, st, chunk)?;
+            }
+            for (stream_id, (version, last_event)) in &heads {
+                rows::put_stream_head(client, st, stream_id, *version, *last_event)?;
+            }
+            for view in views.into_values().flatten() {
+                rows::put_view(client, st, &view)?;
+            }
+            for record in commands.values() {
+                rows::put_command(client, st, record, true)?;
+            }
+            rows::set_checkpoint(client, st, READ_MODEL, position)?;
+            client.execute(&st.advance_log_head, &[&(position as i64)])?;
+            Ok(events.len() as u64)
+        })
+    }
+}
+
+/// PostgreSQL text cannot hold a NUL character, and a statement sent with one fails the
+/// whole transaction (every command of a batch). Such a key was never stored, so a read
+/// finds nothing without asking, and a write is refused before it is sent.
+fn is_storable(key: &str) -> bool {
+    !key.contains('\0')
+}
+
+fn storable(key: &str) -> Result<(), StoreError> {
+    if is_storable(key) {
+        return Ok(());
+    }
+    Err(StoreError::Invalid(format!(
+        "`{}` contains a NUL character, which PostgreSQL cannot store",
+        key.escape_debug()
+    )))
+}
+
+/// Locks the `$all` row (waiting for any other writer to finish) and returns the last
+/// committed position.
+fn lock_log_head(client: &mut Client, st: &Statements) -> Result<u64, Fail> {
+    Ok(client
+        .query_one(&st.lock_log_head, &[])?
+        .try_get::<_, i64>(0)? as u64)
+}
+
+/// Until `finish_batch`, every `commit` is a savepoint inside one transaction, so many
+/// commands share one commit; a failed command rolls back its own savepoint only. Any
+/// failure the savepoint could not undo (a lost connection, an error outside a savepoint)
+/// marks the batch failed: later commits are refused and `finish_batch` rolls back and
+/// reports the error, so no command of the batch is acknowledged.
+impl BatchStore for PostgresStore {
+    fn begin_batch(&mut self) -> Result<(), StoreError> {
+        self.conn.get_mut().begin_batch()
+    }
+
+    fn finish_batch(&mut self) -> Result<(), StoreError> {
+        self.conn.get_mut().finish_batch()
+    }
+
+    fn abort_batch(&mut self) {
+        self.conn.get_mut().abort_batch();
+    }
+}
+
+impl EventStore for PostgresStore {
+    fn commit(&mut self, commit: Commit) -> Result<Vec<u64>, StoreError> {
+        storable(&commit.stream_id)?;
+        if let Some(record) = &commit.command {
+            storable(&record.command_id)?;
+        }
+        self.atomically(|client, st| {
+            // The lock first: every check below then sees every earlier writer's commit.
+            let mut position = lock_log_head(client, st)?;
+            match commit.command.as_ref().map(|r| r.command_id.as_str()) {
+                Some(command_id) => {
+                    // The head and the command id in one round trip.
+                    let checks =
+                        client.query_one(&st.commit_checks, &[&commit.stream_id, &command_id])?;
+                    let version = checks.try_get::<_, Option<i64>>(0)?.map_or(0, |v| v as u64);
+                    commit.check_head(version, checks.try_get::<_, Option<uuid::Uuid>>(1)?)?;
+                    if checks.try_get::<_, bool>(2)? {
+                        return Err(StoreError::DuplicateCommand(command_id.to_string()).into());
+                    }
+                }
+                None => {
+                    let (version, last_event) = rows::stream_head(client, st, &commit.stream_id)?;
+                    commit.check_head(version, last_event)?;
+                }
+            }
+            commit.check_sequence()?;
+            let mut stored = Vec::with_capacity(commit.events.len());
+            let mut positions = Vec::with_capacity(commit.events.len());
+            for envelope in &commit.events {
+                position += 1;
+                let mut event = envelope.to_stored();
+                event.position = position;
+                stored.push(event);
+                positions.push(position);
+            }
+            if let Some(last) = stored.last() {
+                rows::insert_events(client, st, &stored).map_err(|e| {
+                    rows::unique_violation_as(e, "events_stream_version", || {
+                        StoreError::Concurrency {
+                            stream_id: commit.stream_id.clone(),
+                            expected: commit.expected_version,
+                            actual: commit.expected_version + 1,
+                        }
+                    })
+                })?;
+                rows::put_stream_head(client, st, &commit.stream_id, last.version, last.event_id)?;
+            }
+            if let Some(view) = &commit.view {
+                rows::put_view(client, st, view)?;
+            }
+            if let Some(snapshot) = &commit.snapshot {
+                rows::put_snapshot(client, st, snapshot)?;
+            }
+            if let Some(record) = &commit.command {
+                let mut record = record.clone();
+                record.positions = positions.clone();
+                rows::put_command(client, st, &record, false).map_err(|e| {
+                    rows::unique_violation_as(e, "commands_pkey", || {
+                        StoreError::DuplicateCommand(record.command_id.clone())
+                    })
+                })?;
+            }
+            if let Some(p) = positions.last() {
+                client.execute(&st.advance_checkpoint_and_log_head, &[&(*p as i64)])?;
+            }
+            Ok(positions)
+        })
+    }
+
+    fn read_stream(
+        &self,
+        stream_id: &str,
+        after_version: u64,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        if !is_storable(stream_id) {
+            return Ok(Vec::new());
+        }
+        self.read(|client, st| {
+            let found = client.query(&st.read_stream, &[&stream_id, &(after_version as i64)])?;
+            found.iter().map(rows::envelope).collect()
+        })
+    }
+
+    fn read_all(
+        &self,
+        after_position: u64,
+        limit: usize,
+    ) -> Result<Vec<EventEnvelope>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let after = i64::try_from(after_position).unwrap_or(i64::MAX);
+        self.read(|client, st| {
+            let found = client.query(&st.read_all, &[&after, &limit])?;
+            found.iter().map(rows::envelope).collect()
+        })
+    }
+
+    fn last_position(&self) -> Result<u64, StoreError> {
+        self.read(|client, st| {
+            Ok(client
+                .query_one(&st.last_position, &[])?
+                .try_get::<_, i64>(0)? as u64)
+        })
+    }
+
+    fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {
+        if !is_storable(stream_id) {
+            return Ok(None);
+        }
+        self.read(|client, st| rows::get_snapshot(client, st, stream_id))
+    }
+
+    fn command_record(&self, command_id: &str) -> Result<Option<CommandRecord>, StoreError> {
+        if !is_storable(command_id) {
+            return Ok(None);
+        }
+        self.read(|client, st| rows::get_command(client, st, command_id))
+    }
+
+    fn get_view(&self, order_id: &str) -> Result<Option<OrderView>, StoreError> {
+        if !is_storable(order_id) {
+            return Ok(None);
+        }
+        self.read(|client, st| rows::get_view(client, st, order_id))
+    }
+
+    fn list_views(
+        &self,
+        customer_id: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<OrderPage, StoreError> {
+        let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        if let Some(cursor) = after.filter(|c| !is_storable(c)) {
+            return Err(StoreError::Invalid(format!("unknown cursor `{cursor}`")));
+        }
+        if !is_storable(customer_id) {
+            return Ok(OrderPage::from_overfetched(Vec::new(), limit));
+        }
+        self.read(|client, st| {
+            if let Some(cursor) = after {
+                let known = rows::get_view(client, st, cursor)?
+                    .is_some_and(|v| v.customer_id == customer_id);
+                if !known {
+                    return Err(StoreError::Invalid(format!("unknown cursor `{cursor}`")).into());
+                }
+            }
+            let found = client.query(&st.list_views, &[&customer_id, &after, &fetch])?;
+            let orders = found
+                .iter()
+                .map(|row| rows::view_json(&row.try_get::<_, String>(0)?))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(OrderPage::from_overfetched(orders, limit))
+        })
+    }
+
+    fn clear_read_models(&mut self) -> Result<(), StoreError> {
+        self.atomically(|client, st| {
+            lock_log_head(client, st)?;
+            client.execute(&st.clear_views, &[])?;
+            rows::set_checkpoint(client, st, READ_MODEL, 0)
+        })
+    }
+
+    fn save_views(&mut self, views: &[OrderView], checkpoint: u64) -> Result<(), StoreError> {
+        self.atomically(|client, st| {
+            // Commits write read-model rows too; the same lock order keeps both deadlock-free.
+            lock_log_head(client, st)?;
+            for view in views {
+                rows::put_view(client, st, view)?;
+            }
+            rows::set_checkpoint(client, st, READ_MODEL, checkpoint)
+        })
+    }
+
+    fn projection_checkpoint(&self) -> Result<u64, StoreError> {
+        self.read(|client, st| {
+            Ok(client
+                .query_one(&st.get_checkpoint, &[&READ_MODEL])?
+                .try_get::<_, i64>(0)? as u64)
+        })
+    }
+}

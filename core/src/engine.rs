@@ -344,7 +344,7 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
                     // answer must be the one a retry gets.
                     if let Some(command_id) = &options.command_id {
                         if let Some(record) = self.store.command_record(command_id)? {
-                            return replay(record, &command, fingerprint.as_deref());
+                            return replay(record, &command, &options);
                         }
                     }
                     return Err(rejection);

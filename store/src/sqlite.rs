@@ -557,7 +557,7 @@ fn record_imported_command(
     put_command(conn, &record)
 }
 
-impl order_core::BatchStore for SqliteStore {
+impl BatchStore for SqliteStore {
     fn begin_batch(&mut self) -> Result<(), StoreError> {
         SqliteStore::begin_batch(self)
     }

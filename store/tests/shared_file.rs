@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use order_core::{
-    decide, evolve_all, initial_state, AddItem, BatchStore, CancelOrder, Command, CommandOptions,
-    Context, CreateOrder, DecimalText, Engine, EngineConfig, EngineError, Event, EventStore,
+    decide, evolve_all, initial_state, AddItem, CancelOrder, Command, CommandOptions, Context,
+    CreateOrder, DecimalText, Engine, EngineConfig, EngineError, Event, EventStore,
     FixedEnvironment, NativeRuntime, OrderState, PlaceOrder, RemoveItem,
 };
 use order_store::{SqliteStore, Synchronous};

@@ -2,7 +2,7 @@
 //! clock and ids. Its log can be exported and restored, keeping positions and applied
 //! command ids, so a command retried after a reload is still idempotent.
 
-use order_core::{Command, CommandOptions, Engine, EventEnvelope, EventStore, MemoryStore};
+use order_core::{Command, CommandOptions, Engine, EventEnvelope, MemoryStore};
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 

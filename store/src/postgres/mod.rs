@@ -3,7 +3,7 @@
 //! savepoint inside a group-commit batch, holding the events, the stream head, the read-model
 //! row, the projection checkpoint, the snapshot and the command record. Every write first
 //! locks the `$all` counter row (`log_head`), which orders all writers: positions are
-//! gap-free and in commit order (docs/design-notes.md, note 10).
+//! gap-free and in commit order (docs/design-notes.md, note 12).
 
 mod connection;
 mod rows;

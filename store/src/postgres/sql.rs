@@ -1,6 +1,6 @@
 //! Every statement the PostgreSQL store runs, one constant per operation (prepared once per
 //! connection). The `$all` counter row `log_head` is what serialises writers: see
-//! docs/design-notes.md (note 10) for why positions are gap-free and in commit order.
+//! docs/design-notes.md (note 12) for why positions are gap-free and in commit order.
 
 /// Taken first by every write: the row lock orders all writing transactions, on every
 /// connection of every process, and is held until COMMIT or ROLLBACK.

@@ -47,12 +47,6 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     metrics::install();
     let guest = load_guest(config.guest.as_deref())?;
     let module_hash = guest.hash().to_string();
-    if config.publish.is_some() && !matches!(config.db, Database::Sqlite(_)) {
-        anyhow::bail!(
-            "--publish runs on SQLite only in this version; the PostgreSQL relay (one per \
-             database, elected by an advisory lock) is not built yet"
-        );
-    }
     let (db, synchronous, snapshot_every, busy_timeout) = (
         config.db.clone(),
         config.synchronous,
@@ -80,14 +74,19 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             std::process::exit(WRITER_LOST_EXIT_CODE);
         },
     )?;
-    let relay = match (&config.publish, &config.db) {
-        (Some(publish), Database::Sqlite(path)) => {
-            tracing::info!(exchange = %publish.exchange, "publishing committed events to RabbitMQ");
-            let log = crate::relay::SqliteRelayLog::new(path);
-            Some(crate::relay::start(publish.clone(), log, writer.commits()))
+    let relay = config.publish.clone().map(|publish| {
+        tracing::info!(exchange = %publish.exchange, "publishing committed events to RabbitMQ");
+        match &config.db {
+            Database::Sqlite(path) => {
+                let log = crate::relay::SqliteRelayLog::new(path);
+                crate::relay::start(publish, log, writer.commits())
+            }
+            Database::Postgres(url) => {
+                let log = crate::relay::PostgresRelayLog::new(url);
+                crate::relay::start(publish, log, writer.commits())
+            }
         }
-        _ => None,
-    };
+    });
     let state = AppState {
         relay,
         writer,

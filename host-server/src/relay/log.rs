@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use order_core::{EventEnvelope, EventStore};
-use order_store::{SqliteStore, Synchronous};
+use order_store::{PostgresStore, SqliteStore, Synchronous};
 
 /// Events the relay has not published yet.
 pub struct Pending {
@@ -14,6 +14,11 @@ pub struct Pending {
 }
 
 pub trait RelayLog: Send + Sync {
+    /// Whether this process holds the database's relay role now (at most one relay
+    /// publishes per database). A store with one writing process holds it always.
+    fn holds_role(&self) -> anyhow::Result<bool> {
+        Ok(true)
+    }
     /// Up to `limit` events after the checkpoint `name`, in position order.
     fn pending(&self, name: &str, limit: usize) -> anyhow::Result<Pending>;
     /// Records that every event up to `position` was confirmed by the broker.
@@ -71,5 +76,86 @@ impl RelayLog for SqliteRelayLog {
 
     fn advance(&self, name: &str, position: u64) -> anyhow::Result<()> {
         self.with_store(|store| Ok(store.advance_checkpoint(name, position)?))
+    }
+}
+
+/// The advisory-lock key of the relay role: one relay per database, whatever the number of
+/// replicas (`hashtext` is not stable across versions, so a fixed key).
+const RELAY_LOCK_KEY: i64 = 0x6f72_6465_7273_7231; // "ordersr1"
+
+/// The relay's own PostgreSQL session: it holds the relay role as a session-level advisory
+/// lock, so when the process holding it dies (or loses its connection) the lock is released
+/// and another replica's relay takes over at its next try.
+pub struct PostgresRelayLog {
+    url: String,
+    state: Mutex<Option<PgSession>>,
+}
+
+struct PgSession {
+    store: PostgresStore,
+    /// The backend holding the lock; a reconnect gets a new one that must win it again.
+    locked_by: Option<i32>,
+}
+
+impl PostgresRelayLog {
+    pub fn new(url: &str) -> Self {
+        PostgresRelayLog {
+            url: url.to_string(),
+            state: Mutex::new(None),
+        }
+    }
+
+    fn with_session<T>(
+        &self,
+        work: impl FnOnce(&mut PgSession) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let mut slot = self
+            .state
+            .lock()
+            .map_err(|_| anyhow::anyhow!("relay store lock poisoned"))?;
+        if slot.is_none() {
+            *slot = Some(PgSession {
+                store: PostgresStore::connect(&self.url)?,
+                locked_by: None,
+            });
+        }
+        let session = slot.as_mut().expect("connected above");
+        let result = work(session);
+        if result.is_err() {
+            *slot = None;
+        }
+        result
+    }
+}
+
+impl RelayLog for PostgresRelayLog {
+    fn holds_role(&self) -> anyhow::Result<bool> {
+        self.with_session(|session| {
+            let backend = session.store.backend_pid()?;
+            if session.locked_by == Some(backend) {
+                return Ok(true);
+            }
+            let won = session.store.hold_advisory_lock(RELAY_LOCK_KEY)?;
+            session.locked_by = won.then_some(backend);
+            Ok(won)
+        })
+    }
+
+    fn pending(&self, name: &str, limit: usize) -> anyhow::Result<Pending> {
+        self.with_session(|session| {
+            let store = &session.store;
+            let checkpoint = store.checkpoint(name)?;
+            let last_position = store.last_position()?;
+            let events = store.read_all(checkpoint, limit)?;
+            Ok(Pending {
+                checkpoint,
+                last_position,
+                events,
+            })
+        })
+    }
+
+    fn advance(&self, name: &str, position: u64) -> anyhow::Result<()> {
+        self.with_session(|session| Ok(session.store.advance_checkpoint(name, position)?))
     }
 }

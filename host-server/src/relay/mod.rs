@@ -15,7 +15,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 pub use broker::{envelope_message, Broker};
-pub use log::{RelayLog, SqliteRelayLog};
+pub use log::{PostgresRelayLog, RelayLog, SqliteRelayLog};
 
 /// Default exchange (`--publish-exchange`).
 pub const DEFAULT_EXCHANGE: &str = "orders.events";
@@ -25,6 +25,8 @@ const BATCH: usize = 500;
 const POLL: Duration = Duration::from_millis(250);
 const BACKOFF_FIRST: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(10);
+/// How often a standby relay tries to take the role over.
+const STANDBY_RETRY: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
@@ -82,10 +84,18 @@ pub fn start(config: RelayConfig, log: impl RelayLog + 'static, commits: Arc<Not
 
 async fn run(config: RelayConfig, log: Arc<dyn RelayLog>, relay: Relay) {
     let status = relay.status.clone();
-    status.active.store(true, Ordering::Relaxed);
     let name = config.checkpoint_name();
     let mut backoff = BACKOFF_FIRST;
     loop {
+        // Standby until this process holds the database's relay role.
+        if !holds_role(&log).await {
+            status.active.store(false, Ordering::Relaxed);
+            tokio::time::sleep(STANDBY_RETRY).await;
+            continue;
+        }
+        if !status.active.swap(true, Ordering::Relaxed) {
+            tracing::info!("this process now runs the relay");
+        }
         match Broker::connect(&config.url, &config.exchange).await {
             Ok(broker) => {
                 status.connected.store(true, Ordering::Relaxed);
@@ -103,7 +113,20 @@ async fn run(config: RelayConfig, log: Arc<dyn RelayLog>, relay: Relay) {
     }
 }
 
-/// Publishes from the checkpoint on, round after round; returns why it stopped.
+async fn holds_role(log: &Arc<dyn RelayLog>) -> bool {
+    let log = log.clone();
+    match tokio::task::spawn_blocking(move || log.holds_role()).await {
+        Ok(Ok(held)) => held,
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "relay cannot reach the database to claim its role");
+            false
+        }
+        Err(_) => false,
+    }
+}
+
+/// Publishes from the checkpoint on, round after round; returns why it stopped (a broker
+/// failure, or the role lost to another process).
 async fn publish_until_failure(
     broker: &Broker,
     log: &Arc<dyn RelayLog>,
@@ -112,6 +135,9 @@ async fn publish_until_failure(
 ) -> anyhow::Error {
     let status = &relay.status;
     loop {
+        if !holds_role(log).await {
+            return anyhow::anyhow!("the relay role is held by another process now");
+        }
         let read = {
             let (log, name) = (log.clone(), name.to_string());
             tokio::task::spawn_blocking(move || log.pending(&name, BATCH)).await

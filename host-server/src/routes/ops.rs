@@ -28,6 +28,7 @@ pub async fn health(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
         crate::metrics::record_relay(status);
         json!({
             "status": if status.connected.load(Ordering::Relaxed) { "connected" } else { "disconnected" },
+            "active": status.active.load(Ordering::Relaxed),
             "lag": status.lag(),
             "checkpoint": status.checkpoint.load(Ordering::Relaxed),
         })

@@ -52,6 +52,47 @@ impl PostgresStore {
         })
     }
 
+    /// A named follower's checkpoint (the broker relay's), 0 before it starts.
+    pub fn checkpoint(&self, name: &str) -> Result<u64, StoreError> {
+        self.read(|client, _| {
+            let row = client.query_opt(
+                "SELECT position FROM projection_checkpoints WHERE name = $1",
+                &[&name],
+            )?;
+            Ok(match row {
+                Some(row) => row.try_get::<_, i64>(0)? as u64,
+                None => 0,
+            })
+        })
+    }
+
+    /// Moves a named checkpoint forward to `position`, never backwards (a relay that lost
+    /// its role while another took over cannot undo the other's progress).
+    pub fn advance_checkpoint(&mut self, name: &str, position: u64) -> Result<(), StoreError> {
+        let position = i64::try_from(position).unwrap_or(i64::MAX);
+        self.atomically(|client, _| {
+            client.execute(
+                "INSERT INTO projection_checkpoints (name, position) VALUES ($1, $2)
+                 ON CONFLICT (name) DO UPDATE
+                 SET position = GREATEST(projection_checkpoints.position, EXCLUDED.position)",
+                &[&name, &position],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Takes (or confirms) the session-level advisory lock `key` on this connection: true
+    /// while this connection holds it. PostgreSQL releases it when the session ends, so a
+    /// process that dies gives the role up by itself. Asked again on every round: if the
+    /// connection was replaced after a failure, the new session must win the lock anew.
+    pub fn hold_advisory_lock(&self, key: i64) -> Result<bool, StoreError> {
+        self.read(|client, _| {
+            Ok(client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&key])?
+                .try_get(0)?)
+        })
+    }
+
     /// The server process id of this store's connection (tests terminate it).
     pub fn backend_pid(&self) -> Result<i32, StoreError> {
         self.read(|client, _| {

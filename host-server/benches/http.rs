@@ -6,6 +6,8 @@
 //! Bounded: a fixed number of orders per run, loopback only. Figures are printed, never
 //! asserted. Run with `scripts/bench-server.sh` (or `cargo bench -p order-server --bench http`).
 //! `BENCH_ORDERS` overrides the orders per run (default 200 at concurrency 1, 800 at 32).
+//! The `--publish` rows need RabbitMQ on 127.0.0.1:5672 (guest/guest): the same run with
+//! the broker relay on, and how long the relay takes to reach lag 0 after the load stops.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -58,7 +60,7 @@ struct Server {
 }
 
 impl Server {
-    fn start(db: &std::path::Path, synchronous: &str) -> Server {
+    fn start(db: &std::path::Path, synchronous: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(BIN)
             .args([
                 "serve",
@@ -69,6 +71,7 @@ impl Server {
             ])
             .arg("--db")
             .arg(db)
+            .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -107,8 +110,19 @@ fn orders_for(concurrency: usize) -> usize {
 
 /// The lifecycle over HTTP with `concurrency` clients, each with its own keep-alive agent.
 fn http_lifecycle(concurrency: usize, synchronous: &str) -> Row {
+    http_lifecycle_with(concurrency, synchronous, &[], "").0
+}
+
+/// The same with extra `serve` arguments; also returns the server (still running) so a
+/// caller can look at it after the load.
+fn http_lifecycle_with(
+    concurrency: usize,
+    synchronous: &str,
+    extra: &[&str],
+    label: &str,
+) -> (Row, Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(&dir.path().join("bench.db"), synchronous);
+    let server = Server::start(&dir.path().join("bench.db"), synchronous, extra);
     let orders = orders_for(concurrency);
     let per_client = orders.div_ceil(concurrency);
     let started = Instant::now();
@@ -125,12 +139,69 @@ fn http_lifecycle(concurrency: usize, synchronous: &str) -> Row {
             .collect()
     });
     let elapsed = started.elapsed();
-    Row {
-        name: format!("HTTP lifecycle, c={concurrency}, {synchronous}"),
+    let row = Row {
+        name: format!("HTTP lifecycle, c={concurrency}, {synchronous}{label}"),
         commands: latencies.len(),
         elapsed,
         latencies,
+    };
+    (row, server, dir)
+}
+
+/// Removes the benchmark's exchange from the broker.
+fn delete_exchange(url: &str, exchange: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let connection =
+            lapin::Connection::connect(url, lapin::ConnectionProperties::default()).await;
+        if let Ok(connection) = connection {
+            if let Ok(channel) = connection.create_channel().await {
+                let _ = channel
+                    .exchange_delete(exchange.into(), Default::default())
+                    .await;
+            }
+        }
+    });
+}
+
+/// With `--publish`: the row, then the time from the end of the load until the relay's lag
+/// is 0 (every committed event confirmed by the broker), and the relay's overall rate.
+fn http_lifecycle_publishing(concurrency: usize, synchronous: &str) -> Option<(Row, String)> {
+    const AMQP: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+    if std::net::TcpStream::connect("127.0.0.1:5672").is_err() {
+        return None;
     }
+    let exchange = format!("orders.bench.{}", std::process::id());
+    let args = ["--publish", AMQP, "--publish-exchange", exchange.as_str()];
+    let load_started = Instant::now();
+    let (row, server, _dir) = http_lifecycle_with(concurrency, synchronous, &args, ", --publish");
+    let load_ended = Instant::now();
+    let agent = ureq::Agent::new_with_defaults();
+    let lag = || -> u64 {
+        agent
+            .get(format!("{}/health", server.base))
+            .call()
+            .ok()
+            .and_then(|mut r| r.body_mut().read_json::<serde_json::Value>().ok())
+            .and_then(|h| h["relay"]["lag"].as_u64())
+            .unwrap_or(u64::MAX)
+    };
+    while lag() != 0 && load_ended.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let drained = load_ended.elapsed();
+    let events = row.commands as f64;
+    let rate = events / (load_started.elapsed().as_secs_f64());
+    let note = format!(
+        "relay: lag 0 {:.0} ms after the load stopped; {events:.0} events confirmed at \
+         {rate:.0}/s overall",
+        drained.as_secs_f64() * 1000.0
+    );
+    delete_exchange(AMQP, &exchange);
+    Some((row, note))
 }
 
 fn run_client(base: &str, client: usize, orders: usize) -> Vec<Duration> {
@@ -288,11 +359,21 @@ fn main() {
     ] {
         row.print();
     }
+    // The broker relay on and off, back to back at the same concurrency and durability.
+    let relay_note = match http_lifecycle_publishing(32, "full") {
+        Some((row, note)) => {
+            http_lifecycle(32, "full").print();
+            row.print();
+            note
+        }
+        None => "relay rows not run: no RabbitMQ on 127.0.0.1:5672".into(),
+    };
     println!();
     println!(
         "load average before / after: {load_before} / {}",
         load_average()
     );
+    println!("{relay_note}");
     println!(
         "HTTP rows: the real binary (guest decides in wasmtime, group commit). The raw row is \
          the one-fsync-per-command floor; group commit can beat it under concurrency."

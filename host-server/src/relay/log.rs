@@ -8,7 +8,7 @@ use order_store::{PostgresStore, SqliteStore, Synchronous};
 
 /// Events the relay has not published yet.
 pub struct Pending {
-    pub checkpoint: u64,
+    /// The highest committed position, for the lag.
     pub last_position: u64,
     pub events: Vec<EventEnvelope>,
 }
@@ -19,8 +19,10 @@ pub trait RelayLog: Send + Sync {
     fn holds_role(&self) -> anyhow::Result<bool> {
         Ok(true)
     }
-    /// Up to `limit` events after the checkpoint `name`, in position order.
-    fn pending(&self, name: &str, limit: usize) -> anyhow::Result<Pending>;
+    /// The checkpoint `name`: every event up to it was confirmed by the broker.
+    fn checkpoint(&self, name: &str) -> anyhow::Result<u64>;
+    /// Up to `limit` events after position `after`, in position order.
+    fn pending(&self, after: u64, limit: usize) -> anyhow::Result<Pending>;
     /// Records that every event up to `position` was confirmed by the broker.
     fn advance(&self, name: &str, position: u64) -> anyhow::Result<()>;
 }
@@ -61,15 +63,15 @@ impl SqliteRelayLog {
 }
 
 impl RelayLog for SqliteRelayLog {
-    fn pending(&self, name: &str, limit: usize) -> anyhow::Result<Pending> {
+    fn checkpoint(&self, name: &str) -> anyhow::Result<u64> {
+        self.with_store(|store| Ok(store.checkpoint(name)?))
+    }
+
+    fn pending(&self, after: u64, limit: usize) -> anyhow::Result<Pending> {
         self.with_store(|store| {
-            let checkpoint = store.checkpoint(name)?;
-            let last_position = store.last_position()?;
-            let events = store.read_all(checkpoint, limit)?;
             Ok(Pending {
-                checkpoint,
-                last_position,
-                events,
+                last_position: store.last_position()?,
+                events: store.read_all(after, limit)?,
             })
         })
     }
@@ -141,16 +143,15 @@ impl RelayLog for PostgresRelayLog {
         })
     }
 
-    fn pending(&self, name: &str, limit: usize) -> anyhow::Result<Pending> {
+    fn checkpoint(&self, name: &str) -> anyhow::Result<u64> {
+        self.with_session(|session| Ok(session.store.checkpoint(name)?))
+    }
+
+    fn pending(&self, after: u64, limit: usize) -> anyhow::Result<Pending> {
         self.with_session(|session| {
-            let store = &session.store;
-            let checkpoint = store.checkpoint(name)?;
-            let last_position = store.last_position()?;
-            let events = store.read_all(checkpoint, limit)?;
             Ok(Pending {
-                checkpoint,
-                last_position,
-                events,
+                last_position: session.store.last_position()?,
+                events: session.store.read_all(after, limit)?,
             })
         })
     }

@@ -10,7 +10,7 @@ mod log;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
@@ -27,6 +27,10 @@ const BACKOFF_FIRST: Duration = Duration::from_millis(250);
 const BACKOFF_MAX: Duration = Duration::from_secs(10);
 /// How often a standby relay tries to take the role over.
 const STANDBY_RETRY: Duration = Duration::from_secs(1);
+/// Pause between partial rounds under load.
+const COALESCE: Duration = Duration::from_millis(100);
+/// Longest time confirmed progress waits to be written as the checkpoint under load.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
@@ -114,19 +118,22 @@ async fn run(config: RelayConfig, log: Arc<dyn RelayLog>, relay: Relay) {
 }
 
 async fn holds_role(log: &Arc<dyn RelayLog>) -> bool {
-    let log = log.clone();
-    match tokio::task::spawn_blocking(move || log.holds_role()).await {
-        Ok(Ok(held)) => held,
-        Ok(Err(e)) => {
+    match blocking(log, |log| log.holds_role()).await {
+        Ok(held) => held,
+        Err(e) => {
             tracing::warn!(error = %e, "relay cannot reach the database to claim its role");
             false
         }
-        Err(_) => false,
     }
 }
 
 /// Publishes from the checkpoint on, round after round; returns why it stopped (a broker
 /// failure, or the role lost to another process).
+///
+/// The checkpoint is written at most every [`CHECKPOINT_EVERY`] under load (and as soon as
+/// the relay has caught up), not after every round: a write transaction per round would
+/// contend with the command writer for the database. Progress confirmed but not yet
+/// written is published again after a crash: more duplicates, never a gap.
 async fn publish_until_failure(
     broker: &Broker,
     log: &Arc<dyn RelayLog>,
@@ -134,43 +141,79 @@ async fn publish_until_failure(
     relay: &Relay,
 ) -> anyhow::Error {
     let status = &relay.status;
-    loop {
-        if !holds_role(log).await {
-            return anyhow::anyhow!("the relay role is held by another process now");
+    let mut confirmed = match blocking(log, {
+        let name = name.to_string();
+        move |log| log.checkpoint(&name)
+    })
+    .await
+    {
+        Ok(position) => position,
+        Err(e) => return e,
+    };
+    status.checkpoint.store(confirmed, Ordering::Relaxed);
+    let mut saved = confirmed;
+    let mut last_save = Instant::now();
+    let mut role_checked = Instant::now();
+    let failure = loop {
+        if role_checked.elapsed() >= STANDBY_RETRY {
+            if !holds_role(log).await {
+                return anyhow::anyhow!("the relay role is held by another process now");
+            }
+            role_checked = Instant::now();
         }
-        let read = {
-            let (log, name) = (log.clone(), name.to_string());
-            tokio::task::spawn_blocking(move || log.pending(&name, BATCH)).await
+        let pending = match blocking(log, move |log| log.pending(confirmed, BATCH)).await {
+            Ok(pending) => pending,
+            Err(e) => break e,
         };
-        let pending = match read {
-            Ok(Ok(pending)) => pending,
-            Ok(Err(e)) => return e,
-            Err(e) => return anyhow::anyhow!("relay read task failed: {e}"),
-        };
-        status
-            .checkpoint
-            .store(pending.checkpoint, Ordering::Relaxed);
         status
             .last_position
             .store(pending.last_position, Ordering::Relaxed);
-        let Some(last) = pending.events.last().map(|e| e.position) else {
+        let caught_up = pending.events.is_empty();
+        if let Some(last) = pending.events.last().map(|e| e.position) {
+            if let Err(e) = broker.publish_confirmed(&pending.events, status).await {
+                break e;
+            }
+            status
+                .confirmed
+                .fetch_add(pending.events.len() as u64, Ordering::Relaxed);
+            confirmed = last;
+            status.checkpoint.store(confirmed, Ordering::Relaxed);
+        }
+        if saved < confirmed && (caught_up || last_save.elapsed() >= CHECKPOINT_EVERY) {
+            if let Err(e) = save(log, name, confirmed).await {
+                return e;
+            }
+            saved = confirmed;
+            last_save = Instant::now();
+        }
+        if caught_up {
             // Woken by a commit here, or a poll for other processes' commits.
             let _ = tokio::time::timeout(POLL, relay.wake.notified()).await;
-            continue;
-        };
-        let count = pending.events.len() as u64;
-        if let Err(e) = broker.publish_confirmed(&pending.events, status).await {
-            return e;
+        } else if pending.events.len() < BATCH {
+            // Under load let events gather: fewer, larger rounds cost the commands (which
+            // share the machine) less than one small round per group commit.
+            tokio::time::sleep(COALESCE).await;
         }
-        status.confirmed.fetch_add(count, Ordering::Relaxed);
-        let saved = {
-            let (log, name) = (log.clone(), name.to_string());
-            tokio::task::spawn_blocking(move || log.advance(&name, last)).await
-        };
-        match saved {
-            Ok(Ok(())) => status.checkpoint.store(last, Ordering::Relaxed),
-            Ok(Err(e)) => return e,
-            Err(e) => return anyhow::anyhow!("relay checkpoint task failed: {e}"),
-        }
+    };
+    // The broker failed: keep what it did confirm, so the next round starts there.
+    if saved < confirmed {
+        let _ = save(log, name, confirmed).await;
     }
+    failure
+}
+
+async fn save(log: &Arc<dyn RelayLog>, name: &str, position: u64) -> anyhow::Result<()> {
+    let name = name.to_string();
+    blocking(log, move |log| log.advance(&name, position)).await
+}
+
+/// Runs a database call of the relay on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(
+    log: &Arc<dyn RelayLog>,
+    work: impl FnOnce(&dyn RelayLog) -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let log = log.clone();
+    tokio::task::spawn_blocking(move || work(log.as_ref()))
+        .await
+        .map_err(|e| anyhow::anyhow!("relay database task failed: {e}"))?
 }

@@ -3,8 +3,6 @@
 //! The host supplies the store, the runtime and the environment (clock and ids); the
 //! engine itself stays free of I/O.
 
-use std::collections::{BTreeMap, HashMap};
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -21,6 +19,8 @@ use crate::state_cache::{CachedStream, StateCache};
 use crate::store::{CommandRecord, Commit, EventStore, OrderPage, StoreError};
 use crate::temporal::{view_as_of, AsOf};
 use crate::view::OrderView;
+
+mod replay;
 
 /// The host's clock and id source.
 pub trait Environment {
@@ -562,113 +562,5 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         limit: usize,
     ) -> Result<Vec<EventEnvelope>, EngineError> {
         Ok(self.store.read_all(after_position, limit)?)
-    }
-
-    /// Catch-up: drops the read model and folds every event from position 0 again, in
-    /// batches; `progress(done, total)` is called after each batch. Returns events folded.
-    ///
-    /// The whole rebuild is one store batch (one transaction): another process writing the
-    /// same database waits for it (and, past its busy timeout, fails retryably) instead of
-    /// interleaving, so no event is folded twice and the checkpoint never moves backwards.
-    pub fn rebuild_read_models(
-        &mut self,
-        batch_size: usize,
-        progress: impl FnMut(u64, u64),
-    ) -> Result<u64, EngineError>
-    where
-        S: crate::store::BatchStore,
-    {
-        self.store.begin_batch()?;
-        match self.rebuild_inside_batch(batch_size, progress) {
-            Ok(position) => {
-                self.store.finish_batch()?;
-                // Views remembered from before may belong to a read model that was just
-                // replaced; they are equal by construction, but nothing relies on it.
-                self.cache.clear();
-                Ok(position)
-            }
-            Err(e) => {
-                self.store.abort_batch();
-                Err(e)
-            }
-        }
-    }
-
-    fn rebuild_inside_batch(
-        &mut self,
-        batch_size: usize,
-        mut progress: impl FnMut(u64, u64),
-    ) -> Result<u64, EngineError> {
-        let total = self.store.last_position()?;
-        self.store.clear_read_models()?;
-        let mut position = 0;
-        loop {
-            let batch = self.store.read_all(position, batch_size.max(1))?;
-            let Some(last) = batch.last() else { break };
-            let last_position = last.position;
-            let mut by_stream: BTreeMap<String, Vec<EventEnvelope>> = BTreeMap::new();
-            for envelope in batch {
-                by_stream
-                    .entry(envelope.stream_id.clone())
-                    .or_default()
-                    .push(envelope);
-            }
-            let mut views = Vec::with_capacity(by_stream.len());
-            for (stream_id, envelopes) in by_stream {
-                let prior = self.store.get_view(&stream_id)?;
-                if let Some(view) = self.runtime.project(prior, &envelopes)? {
-                    views.push(view);
-                }
-            }
-            self.store.save_views(&views, last_position)?;
-            position = last_position;
-            progress(position, total.max(position));
-        }
-        Ok(position)
-    }
-
-    /// Replays every stream through the runtime (both `evolve` and `project`) and compares
-    /// the result with the stored read model.
-    pub fn verify(&mut self, batch_size: usize) -> Result<VerifyReport, EngineError> {
-        let mut streams: HashMap<String, Vec<EventEnvelope>> = HashMap::new();
-        let mut position = 0;
-        let mut report = VerifyReport::default();
-        loop {
-            let batch = self.store.read_all(position, batch_size.max(1))?;
-            let Some(last) = batch.last() else { break };
-            position = last.position;
-            for envelope in batch {
-                report.events += 1;
-                streams
-                    .entry(envelope.stream_id.clone())
-                    .or_default()
-                    .push(envelope);
-            }
-        }
-        let mut ids: Vec<_> = streams.keys().cloned().collect();
-        ids.sort();
-        report.streams = ids.len();
-        for id in ids {
-            let envelopes = &streams[&id];
-            let projected = self.runtime.project(None, envelopes)?;
-            let events: Vec<_> = envelopes.iter().map(|e| e.event.clone()).collect();
-            let state = self.runtime.evolve(initial_state(), &events)?;
-            let updated_at = envelopes
-                .last()
-                .map(|e| e.metadata.recorded_at)
-                .unwrap_or_default();
-            let from_state = OrderView::from_state(&state, updated_at);
-            let stored = self.store.get_view(&id)?;
-            if projected != stored {
-                report.mismatches.push(format!(
-                    "{id}: stored read model differs from the replayed projection"
-                ));
-            } else if from_state != stored {
-                report.mismatches.push(format!(
-                    "{id}: write-side state differs from the read model"
-                ));
-            }
-        }
-        Ok(report)
     }
 }

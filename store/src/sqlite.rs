@@ -2,19 +2,21 @@
 //! transaction (or one savepoint inside a group-commit batch) holding the events, the
 //! read-model row, the projection checkpoint, the snapshot and the command record.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use order_core::{
-    project, BatchStore, CommandRecord, Commit, EventEnvelope, EventStore, OrderPage, OrderView,
-    Snapshot, StoreError, StoredEvent,
+    BatchStore, CommandRecord, Commit, EventEnvelope, EventStore, OrderPage, OrderView, Snapshot,
+    StoreError,
 };
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
-use uuid::Uuid;
 
 use crate::schema::migrate;
+use rows::{
+    get_command, get_view, insert_event, last_position, put_command, put_view, query_events,
+    row_to_stored, set_checkpoint, stream_head, stream_version, EVENT_COLUMNS,
+};
 
 /// How hard SQLite works to make a commit durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -102,29 +104,6 @@ impl SqliteStore {
             conn,
             in_batch: false,
         })
-    }
-
-    /// A named follower's checkpoint (the broker relay's): the position up to which it has
-    /// handled the log, 0 before it starts.
-    pub fn checkpoint(&self, name: &str) -> Result<u64, StoreError> {
-        self.conn
-            .prepare_cached("SELECT position FROM projection_checkpoints WHERE name = ?1")
-            .and_then(|mut s| s.query_row([name], |r| r.get::<_, i64>(0)).optional())
-            .map(|p| p.unwrap_or(0) as u64)
-            .map_err(backend)
-    }
-
-    /// Moves a named checkpoint forward to `position` (never backwards: a follower that
-    /// restarts from an older read cannot undo progress).
-    pub fn advance_checkpoint(&self, name: &str, position: u64) -> Result<(), StoreError> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO projection_checkpoints (name, position) VALUES (?1, ?2)
-                 ON CONFLICT (name) DO UPDATE SET position = MAX(position, excluded.position)",
-            )
-            .and_then(|mut s| s.execute(params![name, position as i64]))
-            .map(|_| ())
-            .map_err(backend)
     }
 
     /// How long a write waits for another connection's lock before it fails with
@@ -237,76 +216,6 @@ impl SqliteStore {
             outcome
         }
     }
-
-    /// Up to `limit` events with position > `after_position` exactly as stored (payloads
-    /// and schema versions as written, not upcast): what `migrate` copies.
-    pub fn read_all_stored(
-        &self,
-        after_position: u64,
-        limit: usize,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
-            ))
-            .map_err(backend)?;
-        let rows = stmt
-            .query_map(params![after_position as i64, limit], row_to_stored)
-            .map_err(backend)?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(row.map_err(backend)??);
-        }
-        Ok(out)
-    }
-
-    /// Appends stored events as they are (keeping each payload and schemaVersion, so old
-    /// shapes stay old), re-assigning global positions. Each event must continue its stream;
-    /// the read model and command records follow. All or nothing. Returns events imported.
-    pub fn import(&mut self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
-        self.atomically(|conn| {
-            let mut versions: HashMap<String, u64> = HashMap::new();
-            let mut views: HashMap<String, Option<OrderView>> = HashMap::new();
-            let mut position = last_position(conn)?;
-            for stored in &events {
-                let version = match versions.get(&stored.stream_id) {
-                    Some(v) => *v,
-                    None => stream_version(conn, &stored.stream_id)?,
-                };
-                if stored.version != version + 1 {
-                    return Err(StoreError::Invalid(format!(
-                        "event {} of stream `{}` has version {}, but the stream is at {version}",
-                        stored.event_id, stored.stream_id, stored.version
-                    )));
-                }
-                let mut envelope = stored
-                    .clone()
-                    .into_envelope()
-                    .map_err(|e| StoreError::Invalid(format!("event {}: {e}", stored.event_id)))?;
-                position += 1;
-                envelope.position = position;
-                let mut raw = stored.clone();
-                raw.position = position;
-                insert_event(conn, &raw)?;
-                if let Some(command_id) = &stored.metadata.command_id {
-                    record_imported_command(conn, command_id, &envelope)?;
-                }
-                let prior = match views.remove(&stored.stream_id) {
-                    Some(v) => v,
-                    None => get_view(conn, &stored.stream_id)?,
-                };
-                views.insert(stored.stream_id.clone(), project(prior, &envelope));
-                versions.insert(stored.stream_id.clone(), stored.version);
-            }
-            for view in views.into_values().flatten() {
-                put_view(conn, &view)?;
-            }
-            set_checkpoint(conn, position)?;
-            Ok(events.len() as u64)
-        })
-    }
 }
 
 /// Runs a transaction-control statement through the statement cache: these run several
@@ -339,222 +248,6 @@ fn configure(conn: &Connection, synchronous: Synchronous) -> rusqlite::Result<()
         },
     )?;
     Ok(())
-}
-
-fn stream_version(conn: &Connection, stream_id: &str) -> Result<u64, StoreError> {
-    conn.prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream_id = ?1")
-        .and_then(|mut s| s.query_row([stream_id], |r| r.get::<_, i64>(0)))
-        .map(|v| v as u64)
-        .map_err(backend)
-}
-
-/// The stream's version and the id of its last event.
-fn stream_head(conn: &Connection, stream_id: &str) -> Result<(u64, Option<Uuid>), StoreError> {
-    let head = conn
-        .prepare_cached(
-            "SELECT version, event_id FROM events WHERE stream_id = ?1 ORDER BY version DESC LIMIT 1",
-        )
-        .and_then(|mut s| {
-            s.query_row([stream_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
-                .optional()
-        })
-        .map_err(backend)?;
-    match head {
-        None => Ok((0, None)),
-        Some((version, id)) => Ok((version as u64, Some(id.parse().map_err(corrupt)?))),
-    }
-}
-
-fn last_position(conn: &Connection) -> Result<u64, StoreError> {
-    conn.prepare_cached("SELECT COALESCE(MAX(position), 0) FROM events")
-        .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
-        .map(|v| v as u64)
-        .map_err(backend)
-}
-
-fn insert_event(conn: &Connection, e: &StoredEvent) -> Result<(), StoreError> {
-    let data = serde_json::to_string(&e.data).map_err(corrupt)?;
-    let metadata = serde_json::to_string(&e.metadata).map_err(corrupt)?;
-    conn.prepare_cached(
-        "INSERT INTO events (position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            e.position as i64,
-            e.event_id.to_string(),
-            e.stream_id,
-            e.version as i64,
-            e.event_type,
-            e.schema_version,
-            data,
-            metadata,
-            timestamp(e.metadata.recorded_at),
-        ])
-    })
-    .map_err(|err| match err {
-        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-            StoreError::Invalid(format!(
-                "event {} (stream `{}` version {}) already exists",
-                e.event_id, e.stream_id, e.version
-            ))
-        }
-        other => backend(other),
-    })?;
-    Ok(())
-}
-
-fn row_to_envelope(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<EventEnvelope, StoreError>> {
-    Ok(row_to_stored(row)?.and_then(|stored| {
-        let event_id = stored.event_id;
-        stored
-            .into_envelope()
-            .map_err(|e| corrupt(format!("event {event_id}: {e}")))
-    }))
-}
-
-/// The row as stored: payload and schema version as written, not upcast.
-fn row_to_stored(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredEvent, StoreError>> {
-    let event_id: String = row.get(1)?;
-    let data: String = row.get(6)?;
-    let metadata: String = row.get(7)?;
-    let build = || -> Result<StoredEvent, StoreError> {
-        Ok(StoredEvent {
-            position: row.get::<_, i64>(0).map_err(backend)? as u64,
-            event_id: event_id.parse().map_err(corrupt)?,
-            stream_id: row.get(2).map_err(backend)?,
-            version: row.get::<_, i64>(3).map_err(backend)? as u64,
-            event_type: row.get(4).map_err(backend)?,
-            schema_version: row.get(5).map_err(backend)?,
-            data: serde_json::from_str(&data).map_err(corrupt)?,
-            metadata: serde_json::from_str(&metadata).map_err(corrupt)?,
-        })
-    };
-    Ok(build())
-}
-
-const EVENT_COLUMNS: &str =
-    "position, event_id, stream_id, version, type, schema_version, data, metadata";
-
-fn query_events(
-    conn: &Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-) -> Result<Vec<EventEnvelope>, StoreError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
-    let rows = stmt.query_map(params, row_to_envelope).map_err(backend)?;
-    let mut out = Vec::new();
-    for row in rows {
-        out.push(row.map_err(backend)??);
-    }
-    Ok(out)
-}
-
-fn get_view(conn: &Connection, order_id: &str) -> Result<Option<OrderView>, StoreError> {
-    let text: Option<String> = conn
-        .prepare_cached("SELECT view FROM rm_orders WHERE id = ?1")
-        .and_then(|mut s| s.query_row([order_id], |r| r.get(0)).optional())
-        .map_err(backend)?;
-    text.map(|t| serde_json::from_str(&t).map_err(corrupt))
-        .transpose()
-}
-
-/// An order's customer and creation time never change, so an update leaves those columns
-/// (and their index entry) alone.
-fn put_view(conn: &Connection, view: &OrderView) -> Result<(), StoreError> {
-    let json = serde_json::to_string(view).map_err(corrupt)?;
-    conn.prepare_cached(
-        "INSERT INTO rm_orders (id, customer_id, status, total, created_at, version, view)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status, total = excluded.total,
-           version = excluded.version, view = excluded.view",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            view.id,
-            view.customer_id,
-            view.status.as_str(),
-            view.total.to_string(),
-            timestamp(view.created_at),
-            view.version as i64,
-            json,
-        ])
-    })
-    .map_err(backend)?;
-    Ok(())
-}
-
-fn set_checkpoint(conn: &Connection, position: u64) -> Result<(), StoreError> {
-    conn.prepare_cached("UPDATE projection_checkpoints SET position = ?2 WHERE name = ?1")
-        .and_then(|mut s| s.execute(params![READ_MODEL, position as i64]))
-        .map_err(backend)?;
-    Ok(())
-}
-
-fn get_command(conn: &Connection, command_id: &str) -> Result<Option<CommandRecord>, StoreError> {
-    let row = conn
-        .prepare_cached(
-            "SELECT order_id, version, positions, fingerprint FROM commands WHERE command_id = ?1",
-        )
-        .and_then(|mut s| {
-            s.query_row([command_id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                ))
-            })
-            .optional()
-        })
-        .map_err(backend)?;
-    row.map(|(order_id, version, positions, fingerprint)| {
-        Ok(CommandRecord {
-            command_id: command_id.to_string(),
-            order_id,
-            version: version as u64,
-            positions: serde_json::from_str(&positions).map_err(corrupt)?,
-            fingerprint,
-        })
-    })
-    .transpose()
-}
-
-fn put_command(conn: &Connection, record: &CommandRecord) -> Result<(), StoreError> {
-    let positions = serde_json::to_string(&record.positions).map_err(corrupt)?;
-    conn.prepare_cached(
-        "INSERT INTO commands (command_id, order_id, version, positions, fingerprint)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (command_id) DO UPDATE SET version = excluded.version, positions = excluded.positions",
-    )
-    .and_then(|mut s| {
-        s.execute(params![
-            record.command_id,
-            record.order_id,
-            record.version as i64,
-            positions,
-            record.fingerprint,
-        ])
-    })
-    .map_err(backend)?;
-    Ok(())
-}
-
-fn record_imported_command(
-    conn: &Connection,
-    command_id: &str,
-    envelope: &EventEnvelope,
-) -> Result<(), StoreError> {
-    let mut record = get_command(conn, command_id)?.unwrap_or_else(|| CommandRecord {
-        command_id: command_id.to_string(),
-        order_id: envelope.stream_id.clone(),
-        version: 0,
-        positions: Vec::new(),
-        fingerprint: None,
-    });
-    record.version = envelope.version;
-    record.positions.push(envelope.position);
-    put_command(conn, &record)
 }
 
 impl BatchStore for SqliteStore {
@@ -752,6 +445,9 @@ fn save_snapshot(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreErro
     .map_err(backend)?;
     Ok(())
 }
+
+mod log_copy;
+mod rows;
 
 #[cfg(test)]
 #[path = "sqlite_batch_tests.rs"]

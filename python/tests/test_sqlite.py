@@ -212,6 +212,8 @@ def race_create_retry(path: str, order_id: str, worker: int, barrier: Any, resul
 def test_a_create_retried_from_two_processes_creates_one_order(db_path: Path) -> None:
     # The lookup of the first attempt's order id runs inside the command's transaction, so
     # two processes retrying at the same moment agree on one order per command id.
+    with OrderService(db_path):
+        pass  # the file exists (and is migrated) before the race, as in the other races
     outcomes = start_workers(race_create_retry, db_path, "unused")
     assert outcomes[0] == outcomes[1], "both attempts answer with the same order"
     with OrderService(db_path) as service:

@@ -156,9 +156,17 @@ def start_workers(target: Any, db_path: Path, order_id: str) -> Dict[int, Any]:
     ]
     for p in workers:
         p.start()
-    collected = dict(results.get(timeout=180) for _ in workers)
+    try:
+        collected = dict(results.get(timeout=180) for _ in workers)
+    finally:
+        # A worker that failed leaves its partner waiting at the barrier: end it, so a
+        # failure fails the test instead of hanging the interpreter at exit.
+        for p in workers:
+            p.join(timeout=60)
+            if p.is_alive():
+                p.terminate()
+                p.join()
     for p in workers:
-        p.join(timeout=60)
         assert p.exitcode == 0
     return collected
 

@@ -41,7 +41,9 @@ pub use money::{DecimalText, Money, MoneyParseError};
 pub use runtime::{DomainRuntime, NativeRuntime, RuntimeError};
 pub use snapshot::{Snapshot, DEFAULT_SNAPSHOT_EVERY, STATE_SCHEMA_VERSION};
 pub use state::{evolve, evolve_all, initial_state, Order, OrderItem, OrderState, OrderStatus};
-pub use store::{BatchStore, CommandRecord, Commit, EventStore, OrderPage, StoreError};
+pub use store::{
+    place_imported, BatchStore, CommandRecord, Commit, EventStore, OrderPage, StoreError,
+};
 pub use temporal::{state_as_of, view_as_of, AsOf};
 pub use upcast::{upcast, UpcastError};
 pub use view::{project, project_all, OrderView};

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::envelope::EventEnvelope;
+use crate::envelope::{EventEnvelope, StoredEvent};
 use crate::snapshot::Snapshot;
 use crate::view::OrderView;
 
@@ -106,6 +106,31 @@ impl Commit {
         }
         Ok(())
     }
+}
+
+/// One event of an imported log, appended at `position`: it must continue its stream (the
+/// stream is at `stream_version`) and decode as today's event. Returns the decoded envelope
+/// (for the read model and command records) and the stored form to write as it came,
+/// payload and schema version untouched. Every store's `import` places events this way.
+pub fn place_imported(
+    stored: &StoredEvent,
+    stream_version: u64,
+    position: u64,
+) -> Result<(EventEnvelope, StoredEvent), StoreError> {
+    if stored.version != stream_version + 1 {
+        return Err(StoreError::Invalid(format!(
+            "event {} of stream `{}` has version {}, but the stream is at {stream_version}",
+            stored.event_id, stored.stream_id, stored.version
+        )));
+    }
+    let mut envelope = stored
+        .clone()
+        .into_envelope()
+        .map_err(|e| StoreError::Invalid(format!("event {}: {e}", stored.event_id)))?;
+    envelope.position = position;
+    let mut raw = stored.clone();
+    raw.position = position;
+    Ok((envelope, raw))
 }
 
 /// A page of the read model.

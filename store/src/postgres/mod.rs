@@ -15,8 +15,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use order_core::{
-    project, BatchStore, CommandRecord, Commit, EventEnvelope, EventStore, OrderPage, OrderView,
-    Snapshot, StoreError, StoredEvent,
+    place_imported, project, BatchStore, CommandRecord, Commit, EventEnvelope, EventStore,
+    OrderPage, OrderView, Snapshot, StoreError, StoredEvent,
 };
 use postgres::Client;
 
@@ -154,20 +154,8 @@ impl PostgresStore {
                     Some((v, _)) => *v,
                     None => rows::stream_head(client, st, &stored.stream_id)?.0,
                 };
-                if stored.version != version + 1 {
-                    return Err(Fail::Store(StoreError::Invalid(format!(
-                        "event {} of stream `{}` has version {}, but the stream is at {version}",
-                        stored.event_id, stored.stream_id, stored.version
-                    ))));
-                }
-                let mut envelope = stored
-                    .clone()
-                    .into_envelope()
-                    .map_err(|e| StoreError::Invalid(format!("event {}: {e}", stored.event_id)))?;
                 position += 1;
-                envelope.position = position;
-                let mut raw = stored.clone();
-                raw.position = position;
+                let (envelope, raw) = place_imported(stored, version, position)?;
                 rows.push(raw);
                 if let Some(command_id) = &stored.metadata.command_id {
                     if !commands.contains_key(command_id) {

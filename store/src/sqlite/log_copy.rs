@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use order_core::{project, CommandRecord, EventEnvelope, OrderView, StoreError, StoredEvent};
+use order_core::{
+    place_imported, project, CommandRecord, EventEnvelope, OrderView, StoreError, StoredEvent,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
@@ -72,20 +74,8 @@ impl SqliteStore {
                     Some(v) => *v,
                     None => stream_version(conn, &stored.stream_id)?,
                 };
-                if stored.version != version + 1 {
-                    return Err(StoreError::Invalid(format!(
-                        "event {} of stream `{}` has version {}, but the stream is at {version}",
-                        stored.event_id, stored.stream_id, stored.version
-                    )));
-                }
-                let mut envelope = stored
-                    .clone()
-                    .into_envelope()
-                    .map_err(|e| StoreError::Invalid(format!("event {}: {e}", stored.event_id)))?;
                 position += 1;
-                envelope.position = position;
-                let mut raw = stored.clone();
-                raw.position = position;
+                let (envelope, raw) = place_imported(stored, version, position)?;
                 insert_event(conn, &raw)?;
                 if let Some(command_id) = &stored.metadata.command_id {
                     record_imported_command(conn, command_id, &envelope)?;

@@ -3,7 +3,8 @@
 # schemathesis: about 100 examples per operation, against a real server, open (no auth),
 # then under --dev-auth without a token, with a clerk's and with a customer's token. Passes
 # only with 0 server errors and 0 answers (status, content type, body) the document does
-# not allow. Issue 11; docs/security.md.
+# not allow. The live feeds (`.../stream`) never end, so they are left out. Issue 11;
+# docs/security.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,6 +55,7 @@ fuzz() {
   echo "[fuzz-http] $base $*" | sed 's/Bearer [^ ]*/Bearer .../'
   .venv/bin/schemathesis run "$base/openapi.json" --url "$base" -n "$EXAMPLES" "${seed_args[@]}" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
+    --exclude-path-regex '/stream$' \
     "$@"
 }
 

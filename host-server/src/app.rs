@@ -32,7 +32,7 @@ use crate::guard::{self, Origins};
 use crate::limits::{self, Limits};
 use crate::queries::Queries;
 use crate::rate_limit::{self, RateLimiter};
-use crate::routes::{commands, ops, queries, sync};
+use crate::routes::{commands, ops, queries, stream, sync};
 use crate::static_files;
 use crate::writer::WriterHandle;
 
@@ -47,6 +47,8 @@ pub struct AppState {
     pub module_hash: Option<String>,
     /// The broker relay, when `--publish` is on.
     pub relay: Option<crate::relay::Relay>,
+    /// Heartbeats and the stall timeout of the live feed.
+    pub feed: crate::feed::FeedSettings,
 }
 
 /// How the HTTP layers protect the API: authentication, the origin allow-list, the
@@ -94,6 +96,7 @@ pub fn secured_router(state: AppState, web_dir: Option<PathBuf>, security: Secur
         .route("/orders/{id}/place", post(commands::place_order))
         .route("/orders/{id}/cancel", post(commands::cancel_order))
         .route("/orders/{id}/events", get(queries::order_events))
+        .route("/orders/{id}/events/stream", get(stream::order_events))
         .route_layer(own_order);
     let api = Router::new()
         .route(
@@ -106,6 +109,7 @@ pub fn secured_router(state: AppState, web_dir: Option<PathBuf>, security: Secur
                 ),
         )
         .route("/events", get(scope::events_feed))
+        .route("/events/stream", get(stream::all_events))
         .route(
             "/commands",
             post(sync::sync_commands).route_layer(middleware::from_fn_with_state(

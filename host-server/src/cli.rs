@@ -148,6 +148,8 @@ pub struct ServeArgs {
     pub publish_exchange: String,
     #[command(flatten)]
     pub security: SecurityArgs,
+    #[command(flatten)]
+    pub feed: crate::feed::FeedArgs,
 }
 
 /// Authentication and the limits that protect the server from hostile clients.
@@ -271,6 +273,7 @@ pub fn run(cli: Cli) -> anyhow::Result<bool> {
                 auth: args.security.auth_settings()?,
                 cors_origins: args.security.cors_origins.clone(),
                 limits: args.security.limits()?,
+                feed: args.feed.settings()?,
             };
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -10,6 +10,7 @@ pub mod environment;
 pub mod error;
 pub mod extract;
 pub mod failures;
+pub mod feed;
 pub mod guard;
 pub mod guest;
 pub mod limits;

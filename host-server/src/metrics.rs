@@ -1,6 +1,6 @@
 //! Prometheus metrics: commands by type and outcome, write-batch sizes, command latency
 //! (queue + decision + commit), events written, HTTP requests and their latency by route
-//! and status, the writer's state and the process (CPU, memory, files, threads). Every
+//! and status, the writer's state, the live feed's streams and the process (CPU, memory, files, threads). Every
 //! series exists from the start, at zero, so dashboards and alerts see them before traffic.
 //! Rendered by `GET /metrics`.
 
@@ -18,6 +18,9 @@ const HTTP_REQUESTS: &str = "http_requests_total";
 const HTTP_LATENCY: &str = "http_request_duration_seconds";
 const WRITER_RUNNING: &str = "orders_writer_running";
 const WRITER_RESTARTS: &str = "orders_writer_restarts_total";
+const STREAMS_OPEN: &str = "orders_streams_open";
+const STREAM_EVENTS: &str = "orders_stream_events_pushed_total";
+const STREAM_SLOW: &str = "orders_stream_slow_consumers_disconnected_total";
 
 /// The command types, so their counters exist before the first command.
 const COMMAND_TYPES: [&str; 5] = [
@@ -77,6 +80,9 @@ fn register_at_zero() {
     let _ = metrics::histogram!(LATENCY);
     metrics::counter!(WRITER_RESTARTS).absolute(0);
     metrics::gauge!(WRITER_RUNNING).set(0.0);
+    metrics::gauge!(STREAMS_OPEN).set(0.0);
+    metrics::counter!(STREAM_EVENTS).absolute(0);
+    metrics::counter!(STREAM_SLOW).absolute(0);
     process_collector().collect();
 }
 
@@ -101,6 +107,12 @@ fn describe() {
         "Commands handled, by command type and outcome code"
     );
     metrics::describe_counter!(EVENTS, "Events appended to the log");
+    metrics::describe_gauge!(STREAMS_OPEN, "Live feed streams (SSE) open now");
+    metrics::describe_counter!(STREAM_EVENTS, "Events sent on live feed streams");
+    metrics::describe_counter!(
+        STREAM_SLOW,
+        "Live feed consumers disconnected for not reading"
+    );
     metrics::describe_histogram!(BATCH_SIZE, "Commands per group commit");
     metrics::describe_histogram!(
         LATENCY,
@@ -154,6 +166,22 @@ pub fn record_http(method: &str, route: &str, status: u16, elapsed: Duration) {
     ];
     metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
     metrics::histogram!(HTTP_LATENCY, &labels).record(elapsed.as_secs_f64());
+}
+
+pub fn record_stream_opened() {
+    metrics::gauge!(STREAMS_OPEN).increment(1.0);
+}
+
+pub fn record_stream_closed() {
+    metrics::gauge!(STREAMS_OPEN).decrement(1.0);
+}
+
+pub fn record_stream_event() {
+    metrics::counter!(STREAM_EVENTS).increment(1);
+}
+
+pub fn record_stream_disconnected_slow() {
+    metrics::counter!(STREAM_SLOW).increment(1);
 }
 
 /// The writer's state, as `/health` reads it.

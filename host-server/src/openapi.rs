@@ -229,6 +229,24 @@ fn order_events() {}
     security(("bearer" = [])))]
 fn events() {}
 
+#[utoipa::path(get, path = "/events/stream", tag = "queries",
+    params(("after" = Option<u64>, Query, description = "global position; a reconnect's Last-Event-ID header wins"),
+        ("Last-Event-ID" = Option<u64>, Header, description = "resume after this position")),
+    responses((status = 200, content_type = "text/event-stream", body = String,
+            description = "Server-Sent Events: `id:` the position, `data:` the envelope as /events returns it; comment heartbeats; for a customer, only their orders' events. A consumer that stops reading is disconnected and resumes by position."),
+        (status = "4XX", body = ErrorBody, description = ERRORS), (status = "5XX", body = ErrorBody, description = ERRORS)),
+    security(("bearer" = [])))]
+fn events_stream() {}
+
+#[utoipa::path(get, path = "/orders/{id}/events/stream", tag = "queries",
+    params(("id" = String, Path), ("after" = Option<u64>, Query, description = "stream version; a reconnect's Last-Event-ID header wins"),
+        ("Last-Event-ID" = Option<u64>, Header, description = "resume after this stream version")),
+    responses((status = 200, content_type = "text/event-stream", body = String,
+            description = "Server-Sent Events of one order: `id:` the stream version, `data:` the envelope"),
+        (status = "4XX", body = ErrorBody, description = ERRORS), (status = "5XX", body = ErrorBody, description = ERRORS)),
+    security(("bearer" = [])))]
+fn order_events_stream() {}
+
 #[utoipa::path(post, path = "/commands", tag = "sync", request_body = Vec<SyncCommand>,
     responses((status = 200, body = Vec<SyncOutcome>, description = "OK"), (status = "4XX", body = ErrorBody, description = ERRORS), (status = "5XX", body = ErrorBody, description = ERRORS)),
     security(("bearer" = [])))]
@@ -272,7 +290,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(title = "order-server", description = "Event-sourced orders: commands, queries, offline sync. Errors are {\"error\":{\"code\",\"message\"}}. See docs/security.md for who may do what."),
     paths(create_order, list_orders, get_order, add_item, remove_item, place_order, cancel_order,
-        order_events, events, sync_commands, health, metrics, dev_token, openapi_json),
+        order_events, order_events_stream, events, events_stream, sync_commands, health, metrics, dev_token, openapi_json),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -38,6 +38,7 @@ pub struct ServeConfig {
     /// Origins allowed besides the server's own (CORS).
     pub cors_origins: Vec<String>,
     pub limits: Limits,
+    pub feed: crate::feed::FeedSettings,
 }
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
@@ -92,6 +93,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         writer,
         queries: config.db.queries(),
         module_hash: Some(module_hash.clone()),
+        feed: config.feed,
     };
     if let Some(dir) = &config.web_dir {
         tracing::info!(dir = %dir.display(), "serving the web demo");

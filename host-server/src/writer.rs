@@ -53,8 +53,32 @@ struct Job {
 pub struct WriterHandle {
     jobs: mpsc::Sender<Job>,
     health: Arc<WriterHealth>,
-    /// Notified after every batch that committed something (the broker relay listens).
-    committed: Arc<tokio::sync::Notify>,
+    /// Signalled after every batch that committed something.
+    committed: Arc<CommitSignal>,
+}
+
+/// Tells followers of the log that a batch committed: the broker relay (one waiter) and
+/// the live feeds (any number, each with its own receiver).
+#[derive(Debug)]
+struct CommitSignal {
+    relay: Arc<tokio::sync::Notify>,
+    /// A count of commits; its value means nothing, its changes wake the feeds.
+    feeds: tokio::sync::watch::Sender<u64>,
+}
+
+impl CommitSignal {
+    fn new() -> Self {
+        CommitSignal {
+            relay: Arc::new(tokio::sync::Notify::new()),
+            feeds: tokio::sync::watch::Sender::new(0),
+        }
+    }
+
+    fn committed(&self) {
+        self.relay.notify_one();
+        self.feeds
+            .send_modify(|count| *count = count.wrapping_add(1));
+    }
 }
 
 /// What readiness reports about the writer.
@@ -77,7 +101,12 @@ impl WriterHandle {
     /// Notified after each commit, so followers of the log need not poll for this
     /// process's writes.
     pub fn commits(&self) -> Arc<tokio::sync::Notify> {
-        self.committed.clone()
+        self.committed.relay.clone()
+    }
+
+    /// Changes after each commit of this process; any number of live feeds may listen.
+    pub fn commit_updates(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.committed.feeds.subscribe()
     }
 
     pub fn status(&self) -> WriterStatus {
@@ -137,7 +166,7 @@ where
 {
     let (jobs, queue) = mpsc::channel(QUEUE_CAPACITY);
     let health = Arc::new(WriterHealth::default());
-    let committed = Arc::new(tokio::sync::Notify::new());
+    let committed = Arc::new(CommitSignal::new());
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let thread_health = health.clone();
     let thread_committed = committed.clone();
@@ -181,7 +210,7 @@ where
 #[derive(Clone, Copy)]
 struct WriterContext<'a> {
     health: &'a WriterHealth,
-    committed: &'a tokio::sync::Notify,
+    committed: &'a CommitSignal,
 }
 
 fn supervise<S, E, R, F>(
@@ -243,7 +272,7 @@ where
 fn run<S: BatchStore, E: Environment, R: DomainRuntime>(
     engine: &mut Engine<S, E, R>,
     queue: &mut mpsc::Receiver<Job>,
-    committed: &tokio::sync::Notify,
+    committed: &CommitSignal,
 ) {
     while let Some(first) = queue.blocking_recv() {
         let mut jobs = vec![first];
@@ -258,7 +287,7 @@ fn run<S: BatchStore, E: Environment, R: DomainRuntime>(
             }
         }
         if apply_batch(engine, jobs, commands) {
-            committed.notify_one();
+            committed.committed();
         }
     }
 }

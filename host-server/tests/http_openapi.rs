@@ -12,12 +12,14 @@ use support::{Db, Server};
 const ROUTER: &[&str] = &[
     "DELETE /orders/{id}/items/{productId}",
     "GET /events",
+    "GET /events/stream",
     "GET /health",
     "GET /metrics",
     "GET /openapi.json",
     "GET /orders",
     "GET /orders/{id}",
     "GET /orders/{id}/events",
+    "GET /orders/{id}/events/stream",
     "POST /commands",
     "POST /dev/token",
     "POST /orders",
@@ -50,6 +52,14 @@ fn send(server: &Server, method: &str, path: &str) -> (u16, Value) {
         .unwrap();
     let mut response = agent.run(request).expect("transport");
     let status = response.status().as_u16();
+    let streaming = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    if streaming {
+        // A live feed never ends: its answer is the status.
+        return (status, Value::Null);
+    }
     let text = response.body_mut().read_to_string().unwrap_or_default();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }

@@ -181,7 +181,7 @@ pub async fn events_feed(
     }
 }
 
-fn filtered_feed(
+pub(crate) fn filtered_feed(
     store: &dyn EventStore,
     customer: &str,
     after: u64,

@@ -12,7 +12,9 @@ use crate::view::{project, OrderView};
 
 #[derive(Debug, Default, Clone)]
 pub struct MemoryStore {
-    /// The global log; index = position - 1.
+    /// The global log in position order. Positions are 1..n for a store that commits its
+    /// own events; a follower of a filtered feed ([`MemoryStore::append_confirmed`]) holds
+    /// increasing positions with gaps.
     log: Vec<EventEnvelope>,
     /// Per stream: indexes into `log`, in version order.
     streams: HashMap<String, Vec<usize>>,
@@ -30,11 +32,9 @@ impl MemoryStore {
     }
 
     /// Rebuilds a store from an exported log: checks that positions and per-stream versions
-    /// are gap-free, then derives the read model and the command records (from each event's
-    /// `metadata.commandId`), so a command retried after an import is still idempotent.
+    /// are gap-free, then derives the read model and the command records.
     pub fn from_events(events: Vec<EventEnvelope>) -> Result<Self, StoreError> {
-        let mut store = MemoryStore::new();
-        for (index, event) in events.into_iter().enumerate() {
+        for (index, event) in events.iter().enumerate() {
             let expected_position = index as u64 + 1;
             if event.position != expected_position {
                 return Err(StoreError::Invalid(format!(
@@ -42,42 +42,76 @@ impl MemoryStore {
                     event.event_id, event.position
                 )));
             }
-            let version = store.stream_version(&event.stream_id);
-            if event.version != version + 1 {
+        }
+        let mut store = MemoryStore::new();
+        store.append_confirmed(events)?;
+        Ok(store)
+    }
+
+    /// Adds events another store committed, such as those of a live feed, after the ones
+    /// held: positions must increase past the last one held (gaps allowed: a customer's
+    /// feed skips other customers' events) and each event must continue its stream's
+    /// versions. All or nothing: on an error nothing is added.
+    pub fn append_confirmed(&mut self, events: Vec<EventEnvelope>) -> Result<(), StoreError> {
+        let mut last_position = self.last_position_held();
+        let mut versions: HashMap<&str, u64> = HashMap::new();
+        for event in &events {
+            if event.position <= last_position {
+                return Err(StoreError::Invalid(format!(
+                    "event {} has position {}, but positions up to {last_position} are already held",
+                    event.event_id, event.position
+                )));
+            }
+            last_position = event.position;
+            let version = versions
+                .entry(event.stream_id.as_str())
+                .or_insert_with(|| self.stream_version(&event.stream_id));
+            if event.version != *version + 1 {
                 return Err(StoreError::Invalid(format!(
                     "event {} of stream `{}` has version {}, expected {}",
                     event.event_id,
                     event.stream_id,
                     event.version,
-                    version + 1
+                    *version + 1
                 )));
             }
-            if let Some(command_id) = &event.metadata.command_id {
-                let record =
-                    store
-                        .commands
-                        .entry(command_id.clone())
-                        .or_insert_with(|| CommandRecord {
-                            command_id: command_id.clone(),
-                            order_id: event.stream_id.clone(),
-                            version: 0,
-                            positions: Vec::new(),
-                            fingerprint: None,
-                        });
-                record.version = event.version;
-                record.positions.push(event.position);
-            }
-            let view = project(store.views.get(&event.stream_id).cloned(), &event);
-            store.put_view(&event.stream_id, view);
-            store.checkpoint = event.position;
-            store
-                .streams
-                .entry(event.stream_id.clone())
-                .or_default()
-                .push(index);
-            store.log.push(event);
+            *version = event.version;
         }
-        Ok(store)
+        for event in events {
+            self.hold_confirmed(event);
+        }
+        Ok(())
+    }
+
+    /// Appends one checked event, deriving its view and its command record (from
+    /// `metadata.commandId`), so a command retried after an import is still idempotent.
+    fn hold_confirmed(&mut self, event: EventEnvelope) {
+        if let Some(command_id) = &event.metadata.command_id {
+            let record = self
+                .commands
+                .entry(command_id.clone())
+                .or_insert_with(|| CommandRecord {
+                    command_id: command_id.clone(),
+                    order_id: event.stream_id.clone(),
+                    version: 0,
+                    positions: Vec::new(),
+                    fingerprint: None,
+                });
+            record.version = event.version;
+            record.positions.push(event.position);
+        }
+        let view = project(self.views.get(&event.stream_id).cloned(), &event);
+        self.put_view(&event.stream_id, view);
+        self.checkpoint = event.position;
+        self.streams
+            .entry(event.stream_id.clone())
+            .or_default()
+            .push(self.log.len());
+        self.log.push(event);
+    }
+
+    fn last_position_held(&self) -> u64 {
+        self.log.last().map_or(0, |event| event.position)
     }
 
     pub fn stream_version(&self, stream_id: &str) -> u64 {
@@ -121,7 +155,7 @@ impl EventStore for MemoryStore {
             }
         }
         commit.check_sequence()?;
-        let first_position = self.log.len() as u64 + 1;
+        let first_position = self.last_position_held() + 1;
         let positions: Vec<u64> = (0..commit.events.len() as u64)
             .map(|i| first_position + i)
             .collect();
@@ -168,12 +202,14 @@ impl EventStore for MemoryStore {
         after_position: u64,
         limit: usize,
     ) -> Result<Vec<EventEnvelope>, StoreError> {
-        let skip = usize::try_from(after_position).unwrap_or(usize::MAX);
+        let skip = self
+            .log
+            .partition_point(|event| event.position <= after_position);
         Ok(self.log.iter().skip(skip).take(limit).cloned().collect())
     }
 
     fn last_position(&self) -> Result<u64, StoreError> {
-        Ok(self.log.len() as u64)
+        Ok(self.last_position_held())
     }
 
     fn load_snapshot(&self, stream_id: &str) -> Result<Option<Snapshot>, StoreError> {

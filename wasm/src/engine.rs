@@ -48,6 +48,35 @@ impl OrderEngine {
         })
     }
 
+    /// Adds envelopes another store committed (a server's feed, a customer's part of it)
+    /// after those held: positions must increase past `lastPosition` (gaps allowed) and
+    /// each event must continue its stream's versions, else `invalid_input` naming the
+    /// event, and nothing is added.
+    #[wasm_bindgen(js_name = applyEvents)]
+    pub fn apply_events(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "ReadonlyArray<EventEnvelope | StoredEvent>")]
+        events: JsValue,
+    ) -> Result<(), JsValue> {
+        let events: Vec<EventEnvelope> = from_js(events, "applyEvents")?;
+        self.engine
+            .store_mut()
+            .append_confirmed(events)
+            .map_err(|e| error::engine(order_core::EngineError::from(e)))?;
+        // Decisions must start from the new events, not from states cached before them.
+        self.engine.forget_cached_states();
+        Ok(())
+    }
+
+    /// An independent copy: what an offline client re-decides its queue on, leaving the
+    /// engine that holds only confirmed events untouched.
+    #[wasm_bindgen(js_name = clone)]
+    pub fn clone_engine(&self) -> OrderEngine {
+        OrderEngine {
+            engine: Engine::new(self.engine.store().clone(), BrowserEnv::default()),
+        }
+    }
+
     /// Creates an order; `orderId` defaults to a fresh UUID v7.
     #[wasm_bindgen(js_name = createOrder, unchecked_return_type = "CommandResult")]
     pub fn create_order(
@@ -182,8 +211,8 @@ impl OrderEngine {
     /// Position of the last event (0 when empty).
     #[wasm_bindgen(getter, js_name = lastPosition)]
     pub fn last_position(&self) -> f64 {
-        // Positions count events held in memory: far below 2^53, so exact as a JS number.
-        self.engine.store().events().len() as f64
+        // Positions of a log held in memory stay far below 2^53: exact as a JS number.
+        self.engine.store().events().last().map_or(0.0, |e| e.position as f64)
     }
 }
 

@@ -2,7 +2,7 @@
 // page also loads, with its IndexedDB data, when the network is down. Network first, so a
 // new build is picked up on the next online load; API requests are never intercepted.
 
-const CACHE = 'order-web-demo-shell-v1';
+const CACHE = 'order-web-demo-shell-v2';
 const SHELL = [
   './',
   'index.html',
@@ -11,6 +11,7 @@ const SHELL = [
   'js/api.js',
   'js/connectivity.js',
   'js/dom.js',
+  'js/live-feed.js',
   'js/messages.js',
   'js/offline-orders.js',
   'js/storage.js',
@@ -21,7 +22,7 @@ const SHELL = [
   'pkg/order_wasm.js',
   'pkg/order_wasm_bg.wasm',
 ];
-const API_PREFIXES = ['/orders', '/events', '/commands', '/health', '/metrics'];
+const API_PREFIXES = ['/orders', '/events', '/commands', '/health', '/metrics', '/dev'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(

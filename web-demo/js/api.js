@@ -1,5 +1,5 @@
 // The server's HTTP API, as far as the offline client needs it: the sync batch endpoint
-// and the global event feed. Same origin only; no other network use.
+// and the event feed, with the signed-in user's bearer token. Same origin only.
 
 /** The server could not be reached or refused the request: the queue is kept for a retry. */
 export class SyncFailed extends Error {
@@ -13,10 +13,26 @@ export class SyncFailed extends Error {
 
 const EVENTS_PAGE = 1000; // the server's largest page
 
-async function call(path, init) {
+let bearer = null;
+
+/** The token sent with every request from now on (null: none, the server runs open). */
+export function useToken(token) {
+  bearer = token;
+}
+
+export function authHeaders() {
+  return bearer ? { authorization: `Bearer ${bearer}` } : {};
+}
+
+async function call(path, init = {}) {
+  const { body } = await send(path, init);
+  return body;
+}
+
+async function send(path, init = {}) {
   let response;
   try {
-    response = await fetch(path, { ...init, cache: 'no-store' });
+    response = await fetch(path, { ...init, headers: { ...init.headers, ...authHeaders() }, cache: 'no-store' });
   } catch (e) {
     throw new SyncFailed(`cannot reach the server (${e.message})`);
   }
@@ -28,7 +44,7 @@ async function call(path, init) {
       { status: response.status, code: error.code },
     );
   }
-  return body;
+  return { response, body };
 }
 
 /**
@@ -43,14 +59,28 @@ export async function postCommands(commands) {
   return call('/commands', { method: 'POST', headers, body: JSON.stringify(commands) });
 }
 
-/** Every event after `position`, following pages until the feed is exhausted. */
+/**
+ * Every event after `position` that the token may see, following pages until the feed is
+ * exhausted. A customer's feed is filtered: the server then says how far it looked
+ * (`X-Scanned-Through`), which is where the next page starts.
+ */
 export async function eventsAfter(position) {
   const events = [];
   let after = position;
   for (;;) {
-    const page = await call(`/events?after=${after}&limit=${EVENTS_PAGE}`);
+    const { response, body: page } = await send(`/events?after=${after}&limit=${EVENTS_PAGE}`);
     events.push(...page);
-    if (page.length < EVENTS_PAGE) return events;
-    after = page[page.length - 1].position;
+    const scanned = response.headers.get('x-scanned-through');
+    const next = scanned !== null ? Number(scanned) : page.at(-1)?.position ?? after;
+    if (scanned === null && page.length < EVENTS_PAGE) return events;
+    if (next <= after) return events;
+    after = next;
   }
+}
+
+/** `POST /dev/token` (servers started with --dev-auth): a token for a chosen user. */
+export async function devToken({ sub, roles, customerId }) {
+  const headers = { 'content-type': 'application/json' };
+  const body = JSON.stringify({ sub, roles, ...(customerId ? { customerId } : {}) });
+  return (await call('/dev/token', { method: 'POST', headers, body })).token;
 }

@@ -1,8 +1,10 @@
 // Wires the page: loads the wasm core, restores the offline state from IndexedDB, renders,
-// turns form submissions into commands and keeps syncing while online.
+// turns form submissions into commands, follows the server's live feed while online and
+// pushes the queue whenever there is one.
 
 import init, { OrderEngine } from '../pkg/order_wasm.js';
 import { Connectivity } from './connectivity.js';
+import { LiveFeed } from './live-feed.js';
 import { $, clearAllErrors, clearError, preservingFocus, showError } from './dom.js';
 import { OfflineOrders } from './offline-orders.js';
 import { OfflineStorage } from './storage.js';
@@ -11,7 +13,8 @@ import { renderOrderDetail } from './views/order-detail.js';
 import { renderHistory } from './views/history.js';
 import { renderQueues, renderStatus } from './views/sync-panel.js';
 
-const POLL_MS = 2000;
+/** While commands wait (the server was unreachable or busy), the queue is retried this often. */
+const RETRY_QUEUE_MS = 2000;
 const PREFS = { customer: 'order-web-demo.customer', actor: 'order-web-demo.actor' };
 
 const ui = {
@@ -24,6 +27,7 @@ const ui = {
 
 let orders;
 let connectivity;
+let feed;
 
 async function start() {
   registerServiceWorker();
@@ -32,8 +36,13 @@ async function start() {
   orders = new OfflineOrders({ OrderEngine, storage: await OfflineStorage.open() });
   orders.addEventListener('change', render);
   orders.addEventListener('status', renderSyncStatus);
+  feed = new LiveFeed({
+    after: () => orders.lastConfirmedPosition,
+    onEvents: (events) => orders.receive(events).catch((error) => console.warn('live update failed:', error.message)),
+  });
   connectivity.addEventListener('change', () => {
     render();
+    follow();
     syncSoon();
   });
   await orders.load();
@@ -42,7 +51,8 @@ async function start() {
   $('#actor').value = ui.actor;
   render();
   syncSoon();
-  setInterval(syncSoon, POLL_MS);
+  follow();
+  setInterval(() => orders.pending.length && syncSoon(), RETRY_QUEUE_MS);
   document.body.dataset.running = '0';
   document.body.dataset.ready = 'true';
 }
@@ -51,6 +61,12 @@ async function start() {
 function syncSoon() {
   if (!connectivity.online) return;
   orders.sync().catch((error) => console.warn('sync failed, will retry:', error.message));
+}
+
+/** The live feed runs exactly while the network may be used. */
+function follow() {
+  if (connectivity.online) feed.start();
+  else feed.stop();
 }
 
 function renderSyncStatus() {

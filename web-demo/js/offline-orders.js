@@ -1,11 +1,12 @@
 // The offline-first model of DESIGN.md ("Offline first, then sync"):
-//   local state = an OrderEngine rebuilt from the server's confirmed events
+//   local state = a copy of the engine holding the server's confirmed events
 //                 + the commands still waiting to sync, re-decided locally.
 // Every command is decided by the wasm core first (so it works offline) and queued with its
 // commandId. A sync posts the queue to the server, which re-decides each command against the
 // authoritative state; accepted ones leave the queue (their events come back through the
-// feed), rejected ones are kept, visibly, with their domain reason. Then the client pulls
-// the new events and rebases: commands are re-decided, never events merged.
+// feed), rejected ones are kept, visibly, with their domain reason. New events (pulled, or
+// pushed by the live feed) are applied to the confirmed engine only: nothing is replayed
+// from the start. Then the client rebases: commands are re-decided, never events merged.
 
 import { eventsAfter, postCommands, SyncFailed } from './api.js';
 
@@ -23,11 +24,15 @@ export class OfflineOrders extends EventTarget {
     super();
     this.OrderEngine = OrderEngine;
     this.storage = storage;
-    /** Server envelopes with positions 1..n (see `pull`). */
+    /** Server envelopes the token may see, in position order (a customer's have gaps). */
     this.confirmed = [];
     this.pending = [];
     this.rejected = [];
+    /** The server's events only; `engine` is a copy of it with the queue decided on top. */
+    this.confirmedEngine = new OrderEngine();
     this.engine = new OrderEngine();
+    /** Applying results is one step at a time: a sync and the live feed both do it. */
+    this.applying = Promise.resolve();
     this.syncing = null;
     this.lastSync = { ok: null, at: null, error: null };
     /** After a `retryable` outcome the queue is posted again only from this time on. */
@@ -37,9 +42,17 @@ export class OfflineOrders extends EventTarget {
 
   async load() {
     const { confirmed, pending, rejected } = await this.storage.loadAll();
-    this.confirmed = confirmed;
+    this.confirmed = [];
     this.pending = pending;
     this.rejected = rejected;
+    try {
+      this.confirmedEngine.applyEvents(confirmed);
+      this.confirmed = confirmed;
+    } catch (error) {
+      // A copy this engine cannot continue (saved by an older page): pull it again.
+      console.warn('the saved log is dropped and pulled again:', error.message);
+      await this.storage.applySync({ resetConfirmed: true });
+    }
     const droppedLocally = this.rebuild();
     await this.storage.applySync({
       settled: droppedLocally.map((r) => r.commandId),
@@ -49,7 +62,7 @@ export class OfflineOrders extends EventTarget {
   }
 
   get lastConfirmedPosition() {
-    return this.confirmed.length; // gap-free from 1, so the count is the last position
+    return this.confirmed.at(-1)?.position ?? 0;
   }
 
   /** Positions above this are local, not yet confirmed by the server. */
@@ -119,7 +132,11 @@ export class OfflineOrders extends EventTarget {
    * queue is kept either way and re-decided on top.
    */
   async pull() {
-    const last = this.confirmed[this.confirmed.length - 1];
+    const last = this.confirmed.at(-1);
+    if (this.restartNext) {
+      this.restartNext = false;
+      return { events: await eventsAfter(0), restart: true };
+    }
     if (!last) return { events: await eventsAfter(0), restart: false };
     const events = await eventsAfter(last.position - 1);
     if (events[0]?.eventId === last.eventId) return { events: events.slice(1), restart: false };
@@ -141,13 +158,37 @@ export class OfflineOrders extends EventTarget {
     return outcomes;
   }
 
+  /** Events pushed by the live feed: applied like a pull's, one step at a time. */
+  async receive(events) {
+    if (await this.apply(new Map(), events)) this.changed();
+  }
+
   /**
    * Applies a sync's results in memory and in IndexedDB, then rebases the local state.
-   * Returns whether anything changed.
+   * Returns whether anything changed. Runs after any apply already under way.
    */
-  async apply(outcomes, events, { restart = false } = {}) {
-    if (restart) this.confirmed = [];
-    const fresh = this.contiguous(events);
+  apply(outcomes, events, options) {
+    const run = this.applying.then(() => this.applyNow(outcomes, events, options));
+    this.applying = run.catch(() => {});
+    return run;
+  }
+
+  async applyNow(outcomes, events, { restart = false } = {}) {
+    if (restart) {
+      this.confirmed = [];
+      this.confirmedEngine.free?.();
+      this.confirmedEngine = new this.OrderEngine();
+    }
+    const last = this.lastConfirmedPosition;
+    const fresh = events.filter((event) => event.position > last);
+    // Refused (a stream's version skipped: events were missed) -> nothing is applied and
+    // the error ends this sync; the next pull starts over from the server's whole log.
+    try {
+      this.confirmedEngine.applyEvents(fresh);
+    } catch (error) {
+      this.restartNext = true;
+      throw error;
+    }
     const rejectedNow = [];
     const settled = new Set();
     let retrying = 0;
@@ -188,30 +229,12 @@ export class OfflineOrders extends EventTarget {
   }
 
   /**
-   * `OrderEngine.fromEvents` needs positions 1..n without gaps. Pulling the whole global
-   * feed from position 0 gives exactly that (fine for a demo; a real client would pull only
-   * its customers' streams and keep a per-stream engine). Anything that does not continue
-   * the log is ignored, and the next poll asks again from the last known position.
-   */
-  contiguous(events) {
-    const fresh = [];
-    let expected = this.lastConfirmedPosition + 1;
-    for (const event of events) {
-      if (event.position < expected) continue; // already known
-      if (event.position !== expected) break;
-      fresh.push(event);
-      expected += 1;
-    }
-    return fresh;
-  }
-
-  /**
-   * Rebuilds the local engine: confirmed log + the queue re-decided in order. A queued
+   * Rebases the local engine: a copy of the confirmed one + the queue re-decided in order. A queued
    * command the domain now refuses leaves the queue for the rejected list (it would fail on
    * the server too). Returns those rejections; the caller persists them.
    */
   rebuild() {
-    const engine = this.OrderEngine.fromEvents(this.confirmed);
+    const engine = this.confirmedEngine.clone();
     const kept = [];
     const rejectedNow = [];
     for (const entry of this.pending) {
@@ -239,6 +262,8 @@ export class OfflineOrders extends EventTarget {
   async reset() {
     await this.storage.clear();
     this.confirmed = [];
+    this.confirmedEngine.free?.();
+    this.confirmedEngine = new this.OrderEngine();
     this.pending = [];
     this.rejected = [];
     this.rebuild();

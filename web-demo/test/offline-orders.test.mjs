@@ -199,16 +199,37 @@ test('a failed sync keeps the queue and says why', async () => {
   assert.equal(orders.lastSync.ok, true);
 });
 
-test('events that do not continue the log are not applied', async () => {
+test('pushed events already held are skipped; one that skips a version is refused and the log pulled again', async () => {
   const orders = await client();
   server.engine.createOrder({ orderId: 'o1', customerId: 'alice' });
-  server.engine.createOrder({ orderId: 'o2', customerId: 'alice' });
-  const [first, second] = server.engine.allEvents();
-  assert.deepEqual(orders.contiguous([second]), [], 'position 2 cannot follow position 0');
-  assert.deepEqual(orders.contiguous([first, second]).map((e) => e.position), [1, 2]);
+  server.engine.addItem({ orderId: 'o1', productId: 'a', quantity: 1, price: '1' });
   await orders.sync();
-  assert.deepEqual(orders.contiguous([first, second]), [], 'already known');
-  assert.equal(orders.engine.listOrders('alice').orders.length, 2);
+  const held = server.engine.allEvents();
+  await orders.receive(held);
+  assert.deepEqual(orders.confirmed.map((e) => e.position), [1, 2], 'already held: applied once');
+
+  server.engine.addItem({ orderId: 'o1', productId: 'b', quantity: 1, price: '1' });
+  server.engine.addItem({ orderId: 'o1', productId: 'c', quantity: 1, price: '1' });
+  const fourth = server.engine.allEvents(3);
+  await assert.rejects(orders.receive(fourth), /`o1` has version 4, expected 3/);
+  assert.deepEqual(orders.confirmed.map((e) => e.position), [1, 2], 'nothing of it applied');
+  await orders.sync();
+  assert.deepEqual(orders.confirmed.map((e) => e.position), [1, 2, 3, 4]);
+  assert.equal(orders.engine.getOrder('o1').items.length, 3);
+});
+
+test('pushed events are applied to what is held, without replaying the log', async () => {
+  const orders = await client();
+  server.engine.createOrder({ orderId: 'o1', customerId: 'alice' });
+  await orders.sync();
+  const confirmedEngine = orders.confirmedEngine;
+  await orders.submit({ type: 'AddItem', orderId: 'o1', productId: 'mine', quantity: 1, price: '2' });
+  server.engine.addItem({ orderId: 'o1', productId: 'theirs', quantity: 1, price: '3' });
+  await orders.receive(server.engine.allEvents(1));
+  assert.equal(orders.confirmedEngine, confirmedEngine, 'the same engine, advanced');
+  assert.equal(confirmedEngine.getOrder('o1').total, '3.00', 'holds confirmed events only');
+  assert.equal(orders.engine.getOrder('o1').total, '5.00', 'the queue is re-decided on top');
+  assert.equal(orders.pending.length, 1);
 });
 
 test('the queue is sent in order in one request, each command with its own actor', async () => {

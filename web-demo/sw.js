@@ -14,6 +14,7 @@ const SHELL = [
   'js/live-feed.js',
   'js/messages.js',
   'js/offline-orders.js',
+  'js/session.js',
   'js/storage.js',
   'js/views/history.js',
   'js/views/order-detail.js',

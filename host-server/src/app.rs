@@ -49,6 +49,9 @@ pub struct AppState {
     pub relay: Option<crate::relay::Relay>,
     /// Heartbeats and the stall timeout of the live feed.
     pub feed: crate::feed::FeedSettings,
+    /// Turns true when the server shuts down: live feeds end, so that the graceful
+    /// shutdown is not held open by streams that never finish.
+    pub shutting_down: tokio::sync::watch::Receiver<bool>,
 }
 
 /// How the HTTP layers protect the API: authentication, the origin allow-list, the

@@ -118,10 +118,11 @@ impl Selection {
 }
 
 /// Starts the task feeding one stream from `after`; the receiver ends when the consumer
-/// is disconnected (stalled) or the store fails.
+/// is disconnected (stalled), the store fails or the server shuts down.
 pub fn open(
     queries: Queries,
     mut commits: watch::Receiver<u64>,
+    mut shutting_down: watch::Receiver<bool>,
     selection: Selection,
     after: u64,
     settings: FeedSettings,
@@ -131,6 +132,9 @@ pub fn open(
         crate::metrics::record_stream_opened();
         let mut cursor = after;
         loop {
+            if *shutting_down.borrow_and_update() {
+                break;
+            }
             commits.mark_unchanged();
             let page_selection = selection.clone();
             let read = queries
@@ -156,6 +160,7 @@ pub fn open(
                 _ = commits.changed() => {}
                 () = tokio::time::sleep(POLL_INTERVAL) => {}
                 () = sender.closed() => break,
+                _ = shutting_down.changed() => {}
             }
         }
         crate::metrics::record_stream_closed();

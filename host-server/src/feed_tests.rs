@@ -64,7 +64,15 @@ async fn the_global_feed_sends_every_event_after_the_cursor_then_new_ones_as_the
         log.create(&format!("o-{i}"), "c");
     }
     let (commits, updates) = watch::channel(0);
-    let mut feed = open(log.queries(), updates, Selection::All, 1, settings(5_000));
+    let (_stop, stopping) = watch::channel(false);
+    let mut feed = open(
+        log.queries(),
+        updates,
+        stopping,
+        Selection::All,
+        1,
+        settings(5_000),
+    );
     assert_eq!(id_of(&next(&mut feed).await.unwrap()), "2");
     assert_eq!(id_of(&next(&mut feed).await.unwrap()), "3");
     log.create("o-late", "c");
@@ -76,7 +84,15 @@ async fn the_global_feed_sends_every_event_after_the_cursor_then_new_ones_as_the
 async fn commits_of_another_process_reach_the_feed_without_a_signal() {
     let mut log = Log::new();
     let (_commits, updates) = watch::channel(0);
-    let mut feed = open(log.queries(), updates, Selection::All, 0, settings(5_000));
+    let (_stop, stopping) = watch::channel(false);
+    let mut feed = open(
+        log.queries(),
+        updates,
+        stopping,
+        Selection::All,
+        0,
+        settings(5_000),
+    );
     log.create("o-1", "c");
     assert_eq!(id_of(&next(&mut feed).await.unwrap()), "1");
 }
@@ -88,8 +104,16 @@ async fn a_customer_feed_holds_only_their_orders_with_global_positions_as_ids() 
     log.create("o-b1", "bob");
     log.create("o-a2", "alice");
     let (_commits, updates) = watch::channel(0);
+    let (_stop, stopping) = watch::channel(false);
     let selection = Selection::Customer("alice".into());
-    let mut feed = open(log.queries(), updates, selection, 0, settings(5_000));
+    let mut feed = open(
+        log.queries(),
+        updates,
+        stopping,
+        selection,
+        0,
+        settings(5_000),
+    );
     assert_eq!(id_of(&next(&mut feed).await.unwrap()), "1");
     assert_eq!(id_of(&next(&mut feed).await.unwrap()), "3");
     log.create("o-b2", "bob");
@@ -103,8 +127,16 @@ async fn an_order_feed_counts_its_cursor_in_stream_versions() {
     log.create("o-other", "c");
     log.create("o-1", "c");
     let (_commits, updates) = watch::channel(0);
+    let (_stop, stopping) = watch::channel(false);
     let selection = Selection::Order("o-1".into());
-    let mut feed = open(log.queries(), updates, selection, 0, settings(5_000));
+    let mut feed = open(
+        log.queries(),
+        updates,
+        stopping,
+        selection,
+        0,
+        settings(5_000),
+    );
     let first = next(&mut feed).await.unwrap();
     assert_eq!(id_of(&first), "1", "version 1, although position 2");
     let envelope: serde_json::Value = serde_json::from_str(&first.data).unwrap();
@@ -120,7 +152,15 @@ async fn a_consumer_that_stops_reading_is_disconnected_after_the_stall_timeout()
         log.create(&format!("o-{i}"), "c");
     }
     let (_commits, updates) = watch::channel(0);
-    let mut feed = open(log.queries(), updates, Selection::All, 0, settings(200));
+    let (_stop, stopping) = watch::channel(false);
+    let mut feed = open(
+        log.queries(),
+        updates,
+        stopping,
+        Selection::All,
+        0,
+        settings(200),
+    );
     // Read nothing until the stall timeout has passed with events waiting.
     tokio::time::sleep(Duration::from_millis(800)).await;
     let mut received = 0;
@@ -142,9 +182,40 @@ async fn a_consumer_that_keeps_reading_gets_more_than_the_buffer_holds() {
         log.create(&format!("o-{i}"), "c");
     }
     let (_commits, updates) = watch::channel(0);
-    let mut feed = open(log.queries(), updates, Selection::All, 0, settings(200));
+    let (_stop, stopping) = watch::channel(false);
+    let mut feed = open(
+        log.queries(),
+        updates,
+        stopping,
+        Selection::All,
+        0,
+        settings(200),
+    );
     for expected in 1..=total {
         let event = next(&mut feed).await.expect("still open");
         assert_eq!(id_of(&event), expected.to_string());
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_ends_every_stream() {
+    let mut log = Log::new();
+    log.create("o-1", "c");
+    let (_commits, updates) = watch::channel(0);
+    let (stop, stopping) = watch::channel(false);
+    let mut feed = open(
+        log.queries(),
+        updates,
+        stopping,
+        Selection::All,
+        0,
+        settings(5_000),
+    );
+    assert_eq!(id_of(&next(&mut feed).await.unwrap()), "1");
+    stop.send(true).unwrap();
+    assert_eq!(
+        next(&mut feed).await,
+        None,
+        "the stream ends instead of waiting"
+    );
 }

@@ -88,12 +88,14 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             }
         }
     });
+    let (shut_down, shutting_down) = tokio::sync::watch::channel(false);
     let state = AppState {
         relay,
         writer,
         queries: config.db.queries(),
         module_hash: Some(module_hash.clone()),
         feed: config.feed,
+        shutting_down,
     };
     if let Some(dir) = &config.web_dir {
         tracing::info!(dir = %dir.display(), "serving the web demo");
@@ -111,13 +113,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!(%address, db = %config.db, guest = %module_hash, "listening");
     // A plain line on stdout for scripts and tests that start the server on port 0.
     println!("order-server listening on http://{address}");
-    listener::serve(
-        listener,
-        app,
-        config.limits.header_timeout,
-        shutdown_signal(),
-    )
-    .await;
+    let shutdown = async move {
+        shutdown_signal().await;
+        let _ = shut_down.send(true);
+    };
+    listener::serve(listener, app, config.limits.header_timeout, shutdown).await;
     // Every request handle is gone with the router, so the writer drains its queue and stops.
     tokio::task::spawn_blocking(move || writer_thread.join())
         .await?

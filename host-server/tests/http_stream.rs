@@ -90,6 +90,18 @@ fn the_stream_pushes_each_committed_event_and_resumes_after_last_event_id() {
         value("orders_stream_events_pushed_total") >= 6.0,
         "{metrics}"
     );
+
+    // Open streams do not hold a graceful shutdown: they end, and the server exits.
+    assert!(server.terminate().success());
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match stream.next_within(left) {
+            Some(Received::End) => break,
+            Some(Received::Heartbeat) => continue,
+            other => panic!("expected the stream to end at shutdown, got {other:?}"),
+        }
+    }
 }
 
 fn stream_ids(server: &Server, path: &str, token: &str, count: usize) -> Vec<(String, Value)> {

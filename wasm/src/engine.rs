@@ -212,7 +212,11 @@ impl OrderEngine {
     #[wasm_bindgen(getter, js_name = lastPosition)]
     pub fn last_position(&self) -> f64 {
         // Positions of a log held in memory stay far below 2^53: exact as a JS number.
-        self.engine.store().events().last().map_or(0.0, |e| e.position as f64)
+        self.engine
+            .store()
+            .events()
+            .last()
+            .map_or(0.0, |e| e.position as f64)
     }
 }
 

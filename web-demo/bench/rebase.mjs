@@ -1,6 +1,8 @@
-// How long the offline client's rebase takes as the log grows: the page rebuilds its engine
-// from the whole confirmed log (`OrderEngine.fromEvents`) and re-decides the pending queue
-// after every sync that brought new events. Prints figures; asserts nothing about speed.
+// How long the offline client's rebase takes as the log grows, two ways: rebuilding the
+// engine from the whole confirmed log (`OrderEngine.fromEvents`, what the page did before
+// the live feed) against what it does now: apply only the new events to the engine that
+// holds the confirmed ones (`applyEvents`), copy it (`clone`) and re-decide the queue on
+// the copy. Prints figures; asserts nothing about speed.
 //   node bench/rebase.mjs [events...]      (after scripts/build-web.sh)
 
 import { readFile } from 'node:fs/promises';
@@ -39,21 +41,50 @@ function median(samples) {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-console.log(`rebase = OrderEngine.fromEvents(confirmed log) + re-decide ${PENDING} pending commands (median of 5)`);
-for (const size of sizes.length ? sizes : [1_000, 10_000, 50_000]) {
-  const log = buildLog(size);
-  const queue = pendingQueue();
+const NEW_EVENTS = 5;
+
+/** Median of 5 runs; a run may return its own measured part (setup excluded). */
+function timed(run) {
   const samples = [];
-  for (let run = 0; run < 5; run += 1) {
+  for (let i = 0; i < 5; i += 1) {
     const start = performance.now();
+    const measured = run();
+    samples.push(typeof measured === 'number' ? measured : performance.now() - start);
+  }
+  return median(samples);
+}
+
+console.log(`rebase with ${PENDING} pending commands, after ${NEW_EVENTS} new events (median of 5)`);
+console.log('     events   rebuild from the log   applyEvents + clone + queue   applyEvents (nothing queued)');
+for (const size of sizes.length ? sizes : [1_000, 10_000, 50_000]) {
+  const log = buildLog(size + NEW_EVENTS);
+  const held = log.slice(0, log.length - NEW_EVENTS);
+  const fresh = log.slice(log.length - NEW_EVENTS);
+  const queue = pendingQueue();
+  const rebuild = timed(() => {
     const engine = OrderEngine.fromEvents(log);
     for (const command of queue) engine.execute(command);
-    samples.push(performance.now() - start);
     engine.free();
-  }
-  const ms = median(samples);
-  console.log(
-    `${String(log.length).padStart(7)} events: ${ms.toFixed(1).padStart(8)} ms` +
-      `  (${Math.round(log.length / (ms / 1000)).toLocaleString('en-US')} events/s)`,
-  );
+  });
+  const incremental = timed(() => {
+    const confirmed = OrderEngine.fromEvents(held); // outside the timing below
+    const start = performance.now();
+    confirmed.applyEvents(fresh);
+    const local = confirmed.clone();
+    for (const command of queue) local.execute(command);
+    const elapsed = performance.now() - start;
+    local.free();
+    confirmed.free();
+    return elapsed;
+  });
+  const followOnly = timed(() => {
+    const confirmed = OrderEngine.fromEvents(held);
+    const start = performance.now();
+    confirmed.applyEvents(fresh);
+    const elapsed = performance.now() - start;
+    confirmed.free();
+    return elapsed;
+  });
+  const cell = (ms, width) => `${ms.toFixed(2).padStart(width)} ms`;
+  console.log(`${String(log.length).padStart(11)}   ${cell(rebuild, 17)}   ${cell(incremental, 24)}   ${cell(followOnly, 25)}`);
 }

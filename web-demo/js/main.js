@@ -8,6 +8,7 @@ import { LiveFeed } from './live-feed.js';
 import { $, clearAllErrors, clearError, preservingFocus, showError } from './dom.js';
 import { OfflineOrders } from './offline-orders.js';
 import { OfflineStorage } from './storage.js';
+import { Session } from './session.js';
 import { customerOrders, renderKnownCustomers, renderOrderList } from './views/order-list.js';
 import { renderOrderDetail } from './views/order-detail.js';
 import { renderHistory } from './views/history.js';
@@ -15,7 +16,12 @@ import { renderQueues, renderStatus } from './views/sync-panel.js';
 
 /** While commands wait (the server was unreachable or busy), the queue is retried this often. */
 const RETRY_QUEUE_MS = 2000;
-const PREFS = { customer: 'order-web-demo.customer', actor: 'order-web-demo.actor' };
+const PREFS = {
+  customer: 'order-web-demo.customer',
+  actor: 'order-web-demo.actor',
+  /** Whose view of the server the local copy of the log is (see `ownLog`). */
+  logOwner: 'order-web-demo.logOwner',
+};
 
 const ui = {
   customer: localStorage.getItem(PREFS.customer) ?? '',
@@ -28,17 +34,27 @@ const ui = {
 let orders;
 let connectivity;
 let feed;
+let session;
 
 async function start() {
   registerServiceWorker();
   await init();
   connectivity = new Connectivity();
+  session = new Session();
   orders = new OfflineOrders({ OrderEngine, storage: await OfflineStorage.open() });
+  orders.identity = session.subject;
   orders.addEventListener('change', render);
   orders.addEventListener('status', renderSyncStatus);
   feed = new LiveFeed({
     after: () => orders.lastConfirmedPosition,
     onEvents: (events) => orders.receive(events).catch((error) => console.warn('live update failed:', error.message)),
+  });
+  feed.addEventListener('state', (event) => {
+    if (event.detail.error?.status === 401) session.refused();
+  });
+  session.addEventListener('change', () => {
+    renderSession();
+    follow();
   });
   connectivity.addEventListener('change', () => {
     render();
@@ -46,9 +62,12 @@ async function start() {
     syncSoon();
   });
   await orders.load();
+  await session.check();
+  await ownLog();
   bindControls();
   $('#customer').value = ui.customer;
   $('#actor').value = ui.actor;
+  renderSession();
   render();
   syncSoon();
   follow();
@@ -59,14 +78,53 @@ async function start() {
 
 /** Syncs when the network may be used; failures show in the status bar, the queue stays. */
 function syncSoon() {
-  if (!connectivity.online) return;
-  orders.sync().catch((error) => console.warn('sync failed, will retry:', error.message));
+  if (!connectivity.online || session.needsSignIn) return;
+  orders.sync().catch((error) => {
+    if (error.status === 401) session.refused();
+    console.warn('sync failed, will retry:', error.message);
+  });
 }
 
-/** The live feed runs exactly while the network may be used. */
+/** The live feed runs exactly while the network may be used and the server takes us. */
 function follow() {
-  if (connectivity.online) feed.start();
+  if (connectivity.online && !session.needsSignIn) feed.start();
   else feed.stop();
+}
+
+/**
+ * The local copy of the log holds what its owner's token could see; another identity
+ * starts from its own view of the server (the queue is kept either way).
+ */
+async function ownLog() {
+  const owner = JSON.stringify(session.current ? [session.current.sub, session.current.role, session.current.customerId] : null);
+  if (localStorage.getItem(PREFS.logOwner) === owner) return;
+  if (localStorage.getItem(PREFS.logOwner) !== null) await orders.resetConfirmed();
+  localStorage.setItem(PREFS.logOwner, owner);
+}
+
+/** The sign-in panel (when the server wants a token we do not have) and who we are. */
+function renderSession() {
+  const signIn = session.needsSignIn;
+  $('#sign-in').hidden = !signIn;
+  $('#app').hidden = signIn;
+  document.body.dataset.signedIn = String(session.current !== null && !session.expired);
+  $('#sign-in-note').textContent = session.expired
+    ? `Your sign-in is no longer accepted; sign in again. ${orders.pending.length} change(s) waiting to sync are kept.`
+    : 'This server wants to know who you are.';
+  const who = $('#signed-in-as');
+  who.hidden = session.current === null;
+  who.textContent = session.current
+    ? `${session.current.sub} · ${session.current.role}${session.customerId ? ` of ${session.customerId}` : ''}`
+    : '';
+  $('#sign-out').hidden = session.current === null;
+  // Signed in, the token names the actor and a customer sees only their own orders.
+  $('#actor').disabled = session.current !== null;
+  if (session.current) $('#actor').value = session.current.sub;
+  $('#customer').readOnly = session.customerId !== null;
+  if (session.customerId && ui.customer !== session.customerId) {
+    ui.customer = session.customerId;
+    $('#customer').value = ui.customer;
+  }
 }
 
 function renderSyncStatus() {
@@ -138,7 +196,7 @@ async function run(errorSlot, command, onAccepted = () => {}) {
   running += 1;
   document.body.dataset.running = String(running);
   try {
-    const result = await orders.submit(command, { actor: ui.actor });
+    const result = await orders.submit(command, { actor: session.subject ?? ui.actor });
     clearAllErrors(); // the order changed: earlier refusals may no longer hold
     onAccepted(result);
     syncSoon();
@@ -170,6 +228,35 @@ function quantityFrom(text) {
 }
 
 function bindControls() {
+  $('#sign-in-role').addEventListener('change', () => {
+    $('#sign-in-customer').required = $('#sign-in-role').value === 'customer';
+  });
+  $('#sign-in-role').dispatchEvent(new Event('change'));
+  $('#sign-in-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearError('sign-in');
+    try {
+      await session.signIn({
+        sub: $('#sign-in-user').value.trim(),
+        role: $('#sign-in-role').value,
+        customerId: $('#sign-in-customer').value.trim(),
+      });
+    } catch (error) {
+      showError('sign-in', error);
+      return;
+    }
+    orders.identity = session.subject;
+    await ownLog();
+    orders.rebuild();
+    render();
+    syncSoon();
+  });
+  $('#sign-out').addEventListener('click', () => {
+    session.signOut();
+    orders.identity = null;
+    session.refused();
+  });
+
   $('#customer-form').addEventListener('submit', (event) => {
     event.preventDefault();
     ui.customer = $('#customer').value.trim();

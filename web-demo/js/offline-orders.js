@@ -38,6 +38,8 @@ export class OfflineOrders extends EventTarget {
     /** After a `retryable` outcome the queue is posted again only from this time on. */
     this.retryNotBefore = 0;
     this.retryDelayMs = 0;
+    /** Who is signed in (null: an open server): only their queued commands are sent. */
+    this.identity = null;
   }
 
   async load() {
@@ -84,8 +86,11 @@ export class OfflineOrders extends EventTarget {
       seq: this.nextSeq(),
       command,
       actor: actor || undefined,
+      identity: this.identity,
       queuedAt: new Date().toISOString(),
     };
+    // The confirmed engine holds the server's events only: decide on a copy of it.
+    if (this.engine === this.confirmedEngine) this.engine = this.confirmedEngine.clone();
     const result = this.engine.execute(executable(entry));
     this.pending.push(entry);
     try {
@@ -112,7 +117,9 @@ export class OfflineOrders extends EventTarget {
     let changed;
     try {
       const due = Date.now() >= this.retryNotBefore;
-      const outcomes = due ? await this.push(this.pending.slice()) : new Map();
+      // Commands queued by someone else on this browser wait until they sign in again.
+      const mine = this.pending.filter((entry) => (entry.identity ?? null) === this.identity);
+      const outcomes = due ? await this.push(mine) : new Map();
       const { events, restart } = await this.pull();
       changed = await this.apply(outcomes, events, { restart });
       this.lastSync = { ok: true, at: new Date(), error: null, restarted: restart };
@@ -176,7 +183,7 @@ export class OfflineOrders extends EventTarget {
   async applyNow(outcomes, events, { restart = false } = {}) {
     if (restart) {
       this.confirmed = [];
-      this.confirmedEngine.free?.();
+      if (this.engine !== this.confirmedEngine) this.confirmedEngine.free?.(); // else rebuild frees it
       this.confirmedEngine = new this.OrderEngine();
     }
     const last = this.lastConfirmedPosition;
@@ -229,15 +236,23 @@ export class OfflineOrders extends EventTarget {
   }
 
   /**
-   * Rebases the local engine: a copy of the confirmed one + the queue re-decided in order. A queued
+   * Rebases the local engine: the confirmed one + the queue re-decided in order, on a copy
+   * (`clone`). With nothing of ours queued the confirmed engine itself is shown, so following
+   * the feed costs only the new events; the copy is made when a command is queued. A queued
    * command the domain now refuses leaves the queue for the rejected list (it would fail on
    * the server too). Returns those rejections; the caller persists them.
    */
   rebuild() {
-    const engine = this.confirmedEngine.clone();
+    const ours = (entry) => (entry.identity ?? null) === this.identity;
+    const engine = this.pending.some(ours) ? this.confirmedEngine.clone() : this.confirmedEngine;
     const kept = [];
     const rejectedNow = [];
     for (const entry of this.pending) {
+      // Another user's queued command waits, undecided, until that user signs in again.
+      if (!ours(entry)) {
+        kept.push(entry);
+        continue;
+      }
       try {
         engine.execute(executable(entry));
         kept.push(entry);
@@ -245,7 +260,7 @@ export class OfflineOrders extends EventTarget {
         rejectedNow.push(rejection(entry, { code: error.code, message: error.message }, 'rebase'));
       }
     }
-    this.engine.free?.();
+    if (this.engine !== this.confirmedEngine) this.engine.free?.();
     this.engine = engine;
     this.pending = kept;
     this.rejected.push(...rejectedNow);
@@ -258,11 +273,32 @@ export class OfflineOrders extends EventTarget {
     this.changed();
   }
 
+  /**
+   * Drops the copy of the server's log (not the queue): another identity may see other
+   * orders, so what one user was allowed to see is not shown to the next.
+   */
+  resetConfirmed() {
+    const run = this.applying.then(async () => {
+      await this.storage.applySync({ resetConfirmed: true });
+      this.confirmed = [];
+      if (this.engine !== this.confirmedEngine) this.confirmedEngine.free?.(); // else rebuild frees it
+      this.confirmedEngine = new this.OrderEngine();
+      const droppedLocally = this.rebuild();
+      await this.storage.applySync({
+        settled: droppedLocally.map((r) => r.commandId),
+        rejected: droppedLocally,
+      });
+      this.changed();
+    });
+    this.applying = run.catch(() => {});
+    return run;
+  }
+
   /** Forgets everything local (queue included) and starts again from the server's log. */
   async reset() {
     await this.storage.clear();
     this.confirmed = [];
-    this.confirmedEngine.free?.();
+    if (this.engine !== this.confirmedEngine) this.confirmedEngine.free?.(); // else rebuild frees it
     this.confirmedEngine = new this.OrderEngine();
     this.pending = [];
     this.rejected = [];

@@ -49,7 +49,7 @@ test('an item added offline to an order cancelled elsewhere is rejected and the 
   const cancelled = await api(shared.server.url, `/orders/${orderId}/cancel`, {
     method: 'POST',
     body: { reason: 'out of stock' },
-    headers: { 'x-actor': 'back-office' },
+    as: 'back-office',
   });
   assert.equal(cancelled.status, 200);
 

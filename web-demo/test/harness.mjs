@@ -25,7 +25,8 @@ export async function startServer({ dir, listen = '127.0.0.1:0', keepDb = false 
   dir ??= await mkdtemp(path.join(tmpdir(), 'order-web-test-'));
   const child = spawn(
     serverBin,
-    ['serve', '--db', path.join(dir, 'orders.db'), '--listen', listen, '--web-dir', webDir],
+    // As `make run` does: tokens from POST /dev/token, which the page signs in through.
+    ['serve', '--db', path.join(dir, 'orders.db'), '--listen', listen, '--web-dir', webDir, '--dev-auth'],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } },
   );
   let stderr = '';
@@ -75,14 +76,28 @@ export function launchBrowser() {
  * A fresh browser context (its own IndexedDB) with the app loaded and ready. Uncaught page
  * errors are collected in `pageErrors` so that tests can assert there were none.
  */
-export async function openApp(browser, url) {
+export async function openApp(browser, url, { as = CLERK } = {}) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (error) => pageErrors.push(error));
   await page.goto(url);
   await waitReady(page);
+  if (as) await signIn(page, as);
   return { context, page, pageErrors };
+}
+
+/** Who the browser tests act as unless they say otherwise. */
+export const CLERK = { user: 'clerk-1', role: 'clerk' };
+
+/** Signs in through the page's form, as a user does. */
+export async function signIn(page, { user, role, customer }) {
+  await page.locator('#sign-in').waitFor({ timeout: WAIT_MS });
+  await page.getByLabel('User', { exact: true }).fill(user);
+  await page.getByLabel('Role', { exact: true }).selectOption(role);
+  if (customer) await page.getByLabel(/^Customer id/, { exact: false }).first().fill(customer);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('body[data-signed-in="true"]').waitFor({ timeout: WAIT_MS });
 }
 
 export async function waitReady(page) {
@@ -155,7 +170,27 @@ export async function errorBeside(page, control) {
 
 // --- a second client, straight on the HTTP API ---
 
-export async function api(url, pathname, { method = 'GET', body, headers = {} } = {}) {
+const tokens = new Map();
+
+/** A dev token for `sub` with `roles` from the server at `url` (kept per server and user). */
+export async function tokenFor(url, sub, roles = ['clerk'], customerId) {
+  const key = JSON.stringify([url, sub, roles, customerId]);
+  if (!tokens.has(key)) {
+    const response = await fetch(new URL('/dev/token', url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sub, roles, ...(customerId ? { customerId } : {}) }),
+    });
+    if (!response.ok) throw new Error(`POST /dev/token answered ${response.status}: ${await response.text()}`);
+    tokens.set(key, (await response.json()).token);
+  }
+  return tokens.get(key);
+}
+
+/** A request as `as` (a clerk by default), with a dev token. */
+export async function api(url, pathname, { method = 'GET', body, headers = {}, as = 'test-clerk' } = {}) {
+  const authorization = `Bearer ${await tokenFor(url, as)}`;
+  headers = { ...headers, authorization };
   const response = await fetch(new URL(pathname, url), {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },

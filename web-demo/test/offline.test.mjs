@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  addItem, api, chooseCustomer, clickCommand, createOrder, expectPending, expectText, openApp, screenshot, shareServerAndBrowser, startServer, waitOfflineShell, waitReady,
+  addItem, api, chooseCustomer, clickCommand, createOrder, expectPending, expectText, openApp, screenshot, shareServerAndBrowser, startServer, waitOfflineShell, waitReady, CLERK, signIn,
 } from './harness.mjs';
 
 // One server and one browser for the tests of this file.
@@ -90,7 +90,7 @@ test('the "Go offline" switch queues commands, even a new order, and syncs them 
   await context.close();
 });
 
-test('a server outage is shown, the queue waits, and it syncs once the server is back', async () => {
+test('a server outage is shown, the queue waits, and it syncs once the server is back and the user signed in again', async () => {
   const own = await startServer({ keepDb: true });
   const { context, page, pageErrors } = await openApp(shared.browser, own.url);
   await waitOfflineShell(page);
@@ -107,6 +107,12 @@ test('a server outage is shown, the queue waits, and it syncs once the server is
   const { port } = new URL(own.url);
   const back = await startServer({ dir: own.dir, listen: `127.0.0.1:${port}` });
   try {
+    // The restarted server signs dev tokens with a new secret, as an expired token would be
+    // refused: the page asks to sign in again and keeps the queue meanwhile.
+    await page.locator('#sign-in').waitFor({ timeout: 15_000 });
+    assert.match(await page.locator('#sign-in-note').textContent(), /sign in again\. 1 change\(s\) waiting to sync are kept/);
+    await expectPending(page, 1);
+    await signIn(page, CLERK);
     await expectPending(page, 0);
     await expectText(page, '#connection', 'Online');
     const { body } = await api(back.url, `/orders/${orderId}`);

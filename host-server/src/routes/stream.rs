@@ -62,6 +62,7 @@ fn open(app: AppState, selection: Selection, after: u64) -> Response {
     let events = feed::open(
         app.queries.clone(),
         app.writer.commit_updates(),
+        app.shutting_down.clone(),
         selection,
         after,
         settings,

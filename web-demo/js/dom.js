@@ -1,7 +1,7 @@
 // Small DOM helpers: build elements without innerHTML (no injection from event payloads)
 // and show an error beside the control that caused it.
 
-import { describeError } from './messages.js';
+import { describeError, FIELD_FOR_CODE } from './messages.js';
 
 export const $ = (selector) => document.querySelector(selector);
 
@@ -22,20 +22,31 @@ function errorSlot(name) {
   return document.querySelector(`[data-error-for="${name}"]`);
 }
 
-/** Shows "friendly text (code)" beside the control named `name`; the raw message as a tooltip. */
+/**
+ * Shows the reason beside the control named `name` (the stable code as `data-code`) and
+ * ties it to the field it is about: `aria-invalid` and `aria-describedby` on that field.
+ */
 export function showError(name, error) {
+  clearError(name);
   const slot = errorSlot(name);
-  const { text, code, detail } = describeError(error);
-  slot.replaceChildren(text, ' ', el('code', { class: 'code' }, code));
-  slot.title = detail;
+  const { text, code } = describeError(error);
+  slot.replaceChildren(text);
   slot.dataset.code = code;
+  const field = document.getElementById(FIELD_FOR_CODE[code] ?? '');
+  if (field) {
+    field.setAttribute('aria-invalid', 'true');
+    field.setAttribute('aria-describedby', slot.id);
+  }
 }
 
 export function clearError(name) {
   const slot = errorSlot(name);
   slot.replaceChildren();
-  slot.removeAttribute('title');
   delete slot.dataset.code;
+  for (const field of document.querySelectorAll(`[aria-describedby="${slot.id}"]`)) {
+    field.removeAttribute('aria-invalid');
+    field.removeAttribute('aria-describedby');
+  }
 }
 
 export function clearAllErrors() {

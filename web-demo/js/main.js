@@ -273,7 +273,8 @@ function bindControls() {
     // The order id is chosen here so that the queued command names the same order on the
     // server as it does locally.
     const orderId = crypto.randomUUID();
-    const customerId = ui.customer || $('#customer').value.trim();
+    // What the field says now, even if another customer's orders are still shown.
+    const customerId = $('#customer').value.trim() || ui.customer;
     await run('new-order', { type: 'CreateOrder', orderId, customerId }, (result) => {
       if (customerId !== ui.customer) {
         ui.customer = customerId;
@@ -283,6 +284,12 @@ function bindControls() {
       $('#product').focus();
     });
   });
+
+  // The browser's own validation blocks a submit without an event of ours: an earlier
+  // refusal beside the form would then be stale.
+  for (const [form, slot] of [['#add-item-form', 'add-item'], ['#cancel-form', 'cancel-order'], ['#customer-form', 'new-order'], ['#sign-in-form', 'sign-in']]) {
+    $(form).addEventListener('invalid', () => clearError(slot), true);
+  }
 
   $('#add-item-form').addEventListener('submit', async (event) => {
     event.preventDefault();

@@ -1,5 +1,6 @@
-// Readable text for the stable error codes of the core and the server. The code itself
-// stays visible beside the text, so a message can always be traced to its rule.
+// Readable text for the stable error codes of the core and the server. Where the core's
+// message names the actual problem (which limit, which value), that message is shown; the
+// stable code is kept on the element (`data-code`), not in the text people read or hear.
 
 const FRIENDLY = {
   order_already_exists: 'An order with this id already exists.',
@@ -23,13 +24,35 @@ const FRIENDLY = {
   server_unavailable: 'The server cannot be reached; the change is kept and will sync later.',
 };
 
+/** Codes whose message from the core says precisely what is wrong with the value given. */
+const SPECIFIC = new Set([
+  'invalid_order_id', 'invalid_product', 'invalid_quantity', 'invalid_price', 'price_mismatch',
+  'limit_exceeded', 'invalid_reason', 'too_many_lines',
+]);
+
 /** `{text, code, detail}` for any thrown value (core Errors carry `.code`). */
 export function describeError(error) {
   const code = error?.code ?? 'unexpected_error';
   const detail = error?.message ?? String(error);
-  const text = FRIENDLY[code] ?? detail;
+  const text = SPECIFIC.has(code) && error?.message ? sentence(detail) : FRIENDLY[code] ?? detail;
   return { text, code, detail };
 }
+
+/** `invalid quantity: 0 ...` -> `Invalid quantity: 0 ....` */
+function sentence(message) {
+  const text = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+/** The form control an error code is about, by its id (none: the error is about the action). */
+export const FIELD_FOR_CODE = {
+  invalid_customer: 'customer',
+  invalid_product: 'product',
+  invalid_quantity: 'quantity',
+  invalid_price: 'price',
+  price_mismatch: 'price',
+  invalid_reason: 'cancel-reason',
+};
 
 /** A one-line summary of a queued command, for the pending and rejected lists. */
 export function describeCommand(command) {

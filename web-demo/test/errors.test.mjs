@@ -29,8 +29,24 @@ test('rule-breaking input is explained beside its control and nothing is queued'
   await addItem(page, { product: 'widget', quantity: 0, price: '1.00' });
   const quantity = await errorBeside(page, 'add-item');
   assert.equal(quantity.code, 'invalid_quantity');
-  assert.match(quantity.text, /whole number above zero/);
-  assert.match(quantity.text, /invalid_quantity/, 'the code stays visible');
+  assert.match(quantity.text, /must be positive, got 0/);
+  assert.doesNotMatch(quantity.text, /invalid_quantity/, 'the code is an attribute, not read or spoken');
+  assert.equal(await page.locator('#quantity').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#quantity').getAttribute('aria-describedby'), 'error-add-item');
+
+  // Above the limit, the text says so (not "at most two decimals" or "above zero").
+  await addItem(page, { product: 'widget', quantity: 1, price: '99999999.00' });
+  const tooExpensive = await errorBeside(page, 'add-item');
+  assert.equal(tooExpensive.code, 'invalid_price');
+  assert.match(tooExpensive.text, /above the limit/);
+  assert.equal(await page.locator('#quantity').getAttribute('aria-invalid'), null, 'the old field is no longer marked');
+  assert.equal(await page.locator('#price').getAttribute('aria-invalid'), 'true');
+
+  // A submit the browser's own validation blocks (the product is required) clears the
+  // refusal left beside the form, which no longer describes what is typed.
+  await page.getByLabel('Product', { exact: true }).fill('');
+  await page.getByRole('button', { name: 'Add item', exact: true }).click();
+  assert.equal((await errorBeside(page, 'add-item')).code, null);
 
   await addItem(page, { product: 'widget', quantity: 1, price: '1.005' });
   assert.equal((await errorBeside(page, 'add-item')).code, 'invalid_price');
@@ -44,8 +60,21 @@ test('rule-breaking input is explained beside its control and nothing is queued'
 
   await expectText(page, '#order-total', '2.50');
   await expectPending(page, 0);
+  await clickCommand(page, 'Place order');
+  await expectText(page, '#order-status', 'placed');
+  assert.equal(await page.locator('#commands').isHidden(), true, 'a placed order offers no commands');
   assert.equal(await page.locator('#rejected-list li').count(), 0, 'local rejections are not sync rejections');
   assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test('"New order" uses the customer typed in the field, and the order shows its customer', async () => {
+  const { context, page } = await openApp(shared.browser, shared.server.url);
+  await chooseCustomer(page, 'alice');
+  await createOrder(page);
+  await page.getByLabel('Customer id', { exact: true }).fill('bob'); // typed, not yet shown
+  await createOrder(page);
+  await expectText(page, '#order-customer', 'bob');
   await context.close();
 });
 

@@ -19,9 +19,12 @@ export function renderOrderDetail({ view, latestVersion, rejections = [], onRemo
   $('#time-travel-note').hidden = !travelling;
   $('#time-travel-text').textContent = `Showing version ${view.version} of ${latestVersion} (read only).`;
   $('#commands').disabled = travelling;
+  // Only a draft changes: a placed or cancelled order offers no commands at all.
+  $('#commands').hidden = view.status !== 'draft';
 
   renderRejections(rejections);
   $('#order-id').textContent = view.id;
+  $('#order-customer').textContent = view.customerId;
   const status = $('#order-status');
   status.textContent = view.status;
   status.className = `status ${view.status}`;
@@ -79,7 +82,7 @@ function renderRejections(rejections) {
   box.replaceChildren(
     ...rejections.map((entry) => {
       const { text, code } = describeError(entry.error);
-      return el('p', {}, el('strong', {}, `Not applied: ${describeCommand(entry.command)}. `), text, ' ', el('code', { class: 'code' }, code));
+      return el('p', { dataset: { code } }, el('strong', {}, `Not applied: ${describeCommand(entry.command)}. `), text);
     }),
   );
 }

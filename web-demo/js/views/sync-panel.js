@@ -1,5 +1,5 @@
 // The header's connection and queue badges, and the lists of commands waiting to sync and
-// commands the domain rejected (with the reason, friendly text and code).
+// commands the domain rejected (with the reason; the stable code as `data-code`).
 
 import { $, el, formatTime } from '../dom.js';
 import { describeCommand, describeError } from '../messages.js';
@@ -46,7 +46,7 @@ export function renderQueues({ pending, rejected, onDismiss }) {
         'li',
         { class: 'rejected', dataset: { commandId: entry.commandId, code } },
         el('div', {}, el('strong', {}, describeCommand(entry.command))),
-        el('div', { class: 'error' }, text, ' ', el('code', { class: 'code' }, code)),
+        el('div', { class: 'error' }, text),
         el('div', { class: 'muted small' }, `${entry.source === 'server' ? 'Rejected by the server' : 'No longer possible after syncing'}: ${entry.error.message}`),
         el('button', { type: 'button', class: 'quiet', dataset: { focusKey: `dismiss:${entry.commandId}` }, onclick: () => onDismiss(entry.commandId) }, 'Dismiss'),
       );

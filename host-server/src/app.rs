@@ -86,7 +86,8 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
     secured_router(state, web_dir, Security::unrestricted())
 }
 
-/// The full application. API routes take precedence over files in `web_dir`.
+/// The full application. API routes take precedence over the web demo's files: those of
+/// `web_dir`, or the demo embedded in the binary.
 pub fn secured_router(state: AppState, web_dir: Option<PathBuf>, security: Security) -> Router {
     let own_order = middleware::from_fn_with_state(state.clone(), scope::own_order_only);
     let order_routes = Router::new()
@@ -142,7 +143,7 @@ pub fn secured_router(state: AppState, web_dir: Option<PathBuf>, security: Secur
                 .layer(middleware::from_fn(static_files::only_the_demo))
                 .service(ServeDir::new(dir)),
         ),
-        None => app.fallback(unknown_route),
+        None => app.fallback(crate::embedded_web::serve),
     };
     // Outermost last: the body limit wraps the routes, the JSON error mapping wraps the
     // limit (whose early 413 has no JSON body); requests are timed, counted against the
@@ -211,10 +212,6 @@ async fn count_requests(request: Request, next: Next) -> Response {
     response
 }
 
-async fn unknown_route() -> ApiError {
-    ApiError::not_found("not_found", "no such route")
-}
-
 /// Gives every error response the API's JSON body, including those produced outside our
 /// handlers (405 from the router, 413 from the body limit, 404 from the file service).
 async fn json_error_bodies(response: Response) -> Response {
@@ -251,10 +248,4 @@ async fn json_error_bodies(response: Response) -> Response {
         mapped.headers_mut().insert(header::ALLOW, allow);
     }
     mapped
-}
-
-/// `web-demo` when it exists in the working directory (the repository root in development).
-pub fn default_web_dir() -> Option<PathBuf> {
-    let dir = PathBuf::from("web-demo");
-    dir.is_dir().then_some(dir)
 }

@@ -132,7 +132,8 @@ pub struct ServeArgs {
     /// Store a snapshot of an order's state every N events (0 disables snapshots).
     #[arg(long, env = "ORDER_SNAPSHOT_EVERY", default_value_t = order_core::DEFAULT_SNAPSHOT_EVERY)]
     pub snapshot_every: u64,
-    /// Directory served at `/` (default: ./web-demo when it exists).
+    /// Serve the web demo from this directory (development) instead of the copy built into
+    /// the binary.
     #[arg(long, env = "ORDER_WEB_DIR")]
     pub web_dir: Option<PathBuf>,
     /// How long a write waits for a lock held by another process (a CLI import, a Python
@@ -269,7 +270,7 @@ pub fn run(cli: Cli) -> anyhow::Result<bool> {
                     exchange: args.publish_exchange,
                 }),
                 guest: args.db.guest,
-                web_dir: args.web_dir.or_else(crate::app::default_web_dir),
+                web_dir: args.web_dir,
                 auth: args.security.auth_settings()?,
                 cors_origins: args.security.cors_origins.clone(),
                 limits: args.security.limits()?,

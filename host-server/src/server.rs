@@ -97,8 +97,15 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         feed: config.feed,
         shutting_down,
     };
-    if let Some(dir) = &config.web_dir {
-        tracing::info!(dir = %dir.display(), "serving the web demo");
+    match &config.web_dir {
+        Some(dir) => tracing::info!(dir = %dir.display(), "serving the web demo"),
+        None if crate::embedded_web::has_wasm_package() => {
+            tracing::info!("serving the web demo built into the binary")
+        }
+        None => tracing::warn!(
+            "the web demo built into this binary lacks its wasm package (run scripts/build-web.sh \
+             before building the server); the page will not start"
+        ),
     }
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let address = listener.local_addr()?;

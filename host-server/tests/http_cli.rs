@@ -158,3 +158,32 @@ fn serves_the_web_demo_behind_the_api() {
     let missing = server.get("/pkg/missing.js");
     assert_eq!((missing.status, missing.code()), (404, "not_found"));
 }
+
+#[test]
+fn serves_the_demo_built_into_the_binary_from_any_directory() {
+    // The server runs in the database's temporary directory: no web-demo/ beside it.
+    let db = Db::new();
+    let server = Server::start(&db);
+    let index = server.get("/");
+    assert_eq!(index.status, 200);
+    assert_eq!(
+        index.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(index.text.contains("<title>Orders"), "{}", index.text);
+    let script = server.get("/js/main.js");
+    assert_eq!(script.status, 200);
+    assert!(script
+        .header("content-type")
+        .unwrap()
+        .starts_with("text/javascript"));
+    for outside in ["/package.json", "/test/harness.mjs", "/README.md"] {
+        let refused = server.get(outside);
+        assert_eq!(
+            (refused.status, refused.code()),
+            (404, "not_found"),
+            "{outside}"
+        );
+    }
+    assert_eq!(server.get("/health").body["status"], "ok");
+}

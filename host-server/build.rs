@@ -67,7 +67,13 @@ fn embed_web_demo(web_dir: &Path, generated: &Path) {
     let mut files = Vec::new();
     for root in web_files::SERVED_ROOTS {
         let path = web_dir.join(root);
-        println!("cargo:rerun-if-changed={}", path.display());
+        // A path that does not exist would make cargo rerun this script at every build; the
+        // package built later (pkg/) is noticed through the directory holding it instead.
+        if path.exists() {
+            println!("cargo:rerun-if-changed={}", path.display());
+        } else if web_dir.is_dir() {
+            println!("cargo:rerun-if-changed={}", web_dir.display());
+        }
         collect(web_dir, &path, &mut files);
     }
     files.sort();

@@ -2,7 +2,7 @@
 // page also loads, with its IndexedDB data, when the network is down. Network first, so a
 // new build is picked up on the next online load; API requests are never intercepted.
 
-const CACHE = 'order-web-demo-shell-v2';
+const CACHE = 'order-web-demo-shell-v3';
 const SHELL = [
   './',
   'index.html',
@@ -16,6 +16,7 @@ const SHELL = [
   'js/offline-orders.js',
   'js/session.js',
   'js/storage.js',
+  'js/tabs.js',
   'js/views/history.js',
   'js/views/order-detail.js',
   'js/views/order-list.js',

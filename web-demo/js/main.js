@@ -9,6 +9,7 @@ import { $, clearAllErrors, clearError, preservingFocus, showError } from './dom
 import { OfflineOrders } from './offline-orders.js';
 import { OfflineStorage } from './storage.js';
 import { Session } from './session.js';
+import { Tabs } from './tabs.js';
 import { customerOrders, renderKnownCustomers, renderOrderList } from './views/order-list.js';
 import { renderOrderDetail } from './views/order-detail.js';
 import { renderHistory } from './views/history.js';
@@ -35,12 +36,14 @@ let orders;
 let connectivity;
 let feed;
 let session;
+let tabs;
 
 async function start() {
   registerServiceWorker();
   await init();
   connectivity = new Connectivity();
   session = new Session();
+  tabs = new Tabs();
   orders = new OfflineOrders({ OrderEngine, storage: await OfflineStorage.open() });
   orders.identity = session.subject;
   orders.addEventListener('change', render);
@@ -69,8 +72,17 @@ async function start() {
   $('#actor').value = ui.actor;
   renderSession();
   render();
-  syncSoon();
-  follow();
+  orders.addEventListener('stored', () => tabs.post('stored'));
+  tabs.addEventListener('message', ({ detail }) => {
+    // The leader sends what another tab queued; the others only show it.
+    const then = () => tabs.leader && syncSoon();
+    if (detail.type === 'stored') orders.catchUp().then(then, (error) => console.warn('catching up failed:', error.message));
+    if (detail.type === 'sync') syncSoon();
+  });
+  tabs.elect(() => {
+    follow();
+    syncSoon();
+  });
   setInterval(() => orders.pending.length && syncSoon(), RETRY_QUEUE_MS);
   document.body.dataset.running = '0';
   document.body.dataset.ready = 'true';
@@ -79,6 +91,10 @@ async function start() {
 /** Syncs when the network may be used; failures show in the status bar, the queue stays. */
 function syncSoon() {
   if (!connectivity.online || session.needsSignIn) return;
+  if (!tabs.leader) {
+    tabs.post('sync'); // the leading tab syncs for every tab
+    return;
+  }
   orders.sync().catch((error) => {
     if (error.status === 401) session.refused();
     console.warn('sync failed, will retry:', error.message);
@@ -87,7 +103,7 @@ function syncSoon() {
 
 /** The live feed runs exactly while the network may be used and the server takes us. */
 function follow() {
-  if (connectivity.online && !session.needsSignIn) feed.start();
+  if (tabs.leader && connectivity.online && !session.needsSignIn) feed.start();
   else feed.stop();
 }
 
@@ -336,7 +352,8 @@ function bindControls() {
   $('#toggle-offline').addEventListener('click', () => connectivity.setManualOffline(!connectivity.manualOffline));
   $('#sync-now').addEventListener('click', syncSoon);
   $('#reset-local').addEventListener('click', async () => {
-    if (orders.pending.length && !window.confirm(`Discard ${orders.pending.length} change(s) not yet synced?`)) return;
+    const mine = orders.pending.filter((entry) => entry.tab === orders.tab).length;
+    if (mine && !window.confirm(`Discard the ${mine} change(s) made in this tab and not yet synced?`)) return;
     await orders.reset();
     syncSoon();
   });

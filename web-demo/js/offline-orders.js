@@ -40,6 +40,14 @@ export class OfflineOrders extends EventTarget {
     this.retryDelayMs = 0;
     /** Who is signed in (null: an open server): only their queued commands are sent. */
     this.identity = null;
+    /** This page: a reset here discards only the commands queued here. */
+    this.tab = crypto.randomUUID();
+    this.seqCount = 0;
+    /**
+     * The copy of the log was dropped (a reset, here or in another tab) and not pulled
+     * again yet: deciding the queue on it would refuse every command on an existing order.
+     */
+    this.logDropped = false;
   }
 
   async load() {
@@ -87,6 +95,7 @@ export class OfflineOrders extends EventTarget {
       command,
       actor: actor || undefined,
       identity: this.identity,
+      tab: this.tab,
       queuedAt: new Date().toISOString(),
     };
     // The confirmed engine holds the server's events only: decide on a copy of it.
@@ -98,6 +107,7 @@ export class OfflineOrders extends EventTarget {
     } finally {
       this.changed();
     }
+    this.stored();
     return result;
   }
 
@@ -121,7 +131,7 @@ export class OfflineOrders extends EventTarget {
       const mine = this.pending.filter((entry) => (entry.identity ?? null) === this.identity);
       const outcomes = due ? await this.push(mine) : new Map();
       const { events, restart } = await this.pull();
-      changed = await this.apply(outcomes, events, { restart });
+      changed = await this.apply(outcomes, events, { restart, pulled: true });
       this.lastSync = { ok: true, at: new Date(), error: null, restarted: restart };
     } catch (error) {
       this.lastSync = { ok: false, at: new Date(), error };
@@ -180,7 +190,9 @@ export class OfflineOrders extends EventTarget {
     return run;
   }
 
-  async applyNow(outcomes, events, { restart = false } = {}) {
+  async applyNow(outcomes, events, { restart = false, pulled = false } = {}) {
+    const pulledAgain = pulled && this.logDropped;
+    if (pulled) this.logDropped = false;
     if (restart) {
       this.confirmed = [];
       if (this.engine !== this.confirmedEngine) this.confirmedEngine.free?.(); // else rebuild frees it
@@ -217,14 +229,16 @@ export class OfflineOrders extends EventTarget {
     this.confirmed.push(...fresh);
     this.pending = this.pending.filter((entry) => !settled.has(entry.commandId));
     this.rejected.push(...rejectedNow);
-    const rejectedOnRebase = restart || fresh.length > 0 || settled.size > 0 ? this.rebuild() : [];
+    const rejectedOnRebase = restart || pulledAgain || fresh.length > 0 || settled.size > 0 ? this.rebuild() : [];
     await this.storage.applySync({
       resetConfirmed: restart,
       events: fresh,
       settled: [...settled, ...rejectedOnRebase.map((r) => r.commandId)],
       rejected: [...rejectedNow, ...rejectedOnRebase],
     });
-    return restart || fresh.length > 0 || settled.size > 0;
+    const changed = restart || fresh.length > 0 || settled.size > 0;
+    if (changed) this.stored();
+    return changed;
   }
 
   /** Doubles the pause before the next post while the server keeps failing; resets after. */
@@ -243,6 +257,11 @@ export class OfflineOrders extends EventTarget {
    * the server too). Returns those rejections; the caller persists them.
    */
   rebuild() {
+    if (this.logDropped) {
+      if (this.engine !== this.confirmedEngine) this.engine.free?.();
+      this.engine = this.confirmedEngine;
+      return [];
+    }
     const ours = (entry) => (entry.identity ?? null) === this.identity;
     const engine = this.pending.some(ours) ? this.confirmedEngine.clone() : this.confirmedEngine;
     const kept = [];
@@ -294,21 +313,60 @@ export class OfflineOrders extends EventTarget {
     return run;
   }
 
-  /** Forgets everything local (queue included) and starts again from the server's log. */
+  /**
+   * What another tab stored (the tab that syncs, or one that queued a command): new confirmed
+   * events are applied, the queue and the rejected list read again. A log that another tab
+   * dropped is read again whole.
+   */
+  catchUp() {
+    const run = this.applying.then(async () => {
+      let { events, last, pending, rejected } = await this.storage.loadSince(this.lastConfirmedPosition);
+      if (last < this.lastConfirmedPosition) {
+        ({ events, pending, rejected } = await this.storage.loadSince(0));
+        this.logDropped = events.length === 0;
+        this.confirmed = [];
+        if (this.engine !== this.confirmedEngine) this.confirmedEngine.free?.(); // else rebuild frees it
+        this.confirmedEngine = new this.OrderEngine();
+      }
+      this.confirmedEngine.applyEvents(events);
+      this.confirmed.push(...events);
+      this.pending = pending;
+      this.rejected = rejected;
+      this.rebuild();
+      this.changed();
+    });
+    this.applying = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Forgets the copy of the server's log and the commands queued or rejected in this tab,
+   * and starts again from the server's log. Other tabs' queued commands are kept.
+   */
   async reset() {
-    await this.storage.clear();
+    const mine = (entry) => entry.tab === this.tab;
+    await this.storage.applySync({ resetConfirmed: true, settled: this.pending.filter(mine).map((e) => e.commandId) });
+    for (const entry of this.rejected.filter(mine)) await this.storage.dismissRejected(entry.commandId);
     this.confirmed = [];
     if (this.engine !== this.confirmedEngine) this.confirmedEngine.free?.(); // else rebuild frees it
     this.confirmedEngine = new this.OrderEngine();
-    this.pending = [];
-    this.rejected = [];
+    this.logDropped = true;
+    this.pending = this.pending.filter((entry) => !mine(entry));
+    this.rejected = this.rejected.filter((entry) => !mine(entry));
     this.rebuild();
     this.changed();
+    this.stored();
   }
 
+  /** Queue order across tabs: the time of queueing, then a count within this tab. */
   nextSeq() {
-    const seqs = [...this.pending, ...this.rejected].map((e) => e.seq);
-    return seqs.length ? Math.max(...seqs) + 1 : 1;
+    this.seqCount = (this.seqCount + 1) % 1000;
+    return Date.now() * 1000 + this.seqCount;
+  }
+
+  /** Something was written to IndexedDB that other tabs should read ('stored'). */
+  stored() {
+    this.dispatchEvent(new Event('stored'));
   }
 
   /** Data changed ('change'); a sync that changed nothing fires only 'status'. */

@@ -7,8 +7,8 @@ const DB_VERSION = 1;
 
 /** Object stores and their keys. */
 const STORES = {
-  confirmed: { keyPath: 'position' }, // server envelopes, gap-free from position 1
-  pending: { keyPath: 'commandId' }, // {commandId, seq, command, actor, queuedAt}
+  confirmed: { keyPath: 'position' }, // server envelopes the token may see, by position
+  pending: { keyPath: 'commandId' }, // {commandId, seq, command, actor, identity, tab, queuedAt}
   rejected: { keyPath: 'commandId' }, // {commandId, seq, command, actor, error, source, rejectedAt}
 };
 
@@ -54,6 +54,24 @@ export class OfflineStorage {
     ]);
     const bySeq = (a, b) => a.seq - b.seq;
     return { confirmed, pending: pending.sort(bySeq), rejected: rejected.sort(bySeq) };
+  }
+
+  /**
+   * What a tab that holds the log up to `position` has not seen: the confirmed events after
+   * it, the last position stored (lower than `position` when another tab dropped the log),
+   * and the whole queue and rejected list.
+   */
+  async loadSince(position) {
+    const tx = this.db.transaction(Object.keys(STORES), 'readonly');
+    const confirmed = tx.objectStore('confirmed');
+    const [events, last, pending, rejected] = await Promise.all([
+      request(confirmed.getAll(IDBKeyRange.lowerBound(position, true))),
+      request(confirmed.openCursor(null, 'prev')).then((cursor) => cursor?.key ?? 0),
+      request(tx.objectStore('pending').getAll()),
+      request(tx.objectStore('rejected').getAll()),
+    ]);
+    const bySeq = (a, b) => a.seq - b.seq;
+    return { events, last, pending: pending.sort(bySeq), rejected: rejected.sort(bySeq) };
   }
 
   async addPending(entry) {

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::{cli_ok, Db, Server};
+use support::{all_events, cli_ok, Db, Server};
 
 const CLIENTS: usize = 16;
 const COMMANDS_PER_CLIENT: usize = 40;
@@ -36,20 +36,6 @@ fn command(c: usize, j: usize) -> Value {
         _ => {
             json!({"commandId": format!("cancel-{c}-{j}"), "type": "CancelOrder", "orderId": order})
         }
-    }
-}
-
-fn all_events(server: &Server) -> Vec<Value> {
-    let mut out: Vec<Value> = Vec::new();
-    loop {
-        let after = out.last().map_or(0, |e| e["position"].as_u64().unwrap());
-        let page = server.get(&format!("/events?after={after}&limit=1000"));
-        assert_eq!(page.status, 200, "{}", page.text);
-        let page = page.body.as_array().unwrap().clone();
-        if page.is_empty() {
-            return out;
-        }
-        out.extend(page);
     }
 }
 

@@ -206,6 +206,23 @@ pub fn check_against_log(messages: &[Message], log: &[Value]) -> BTreeMap<u64, S
     by_position
 }
 
+impl Broadcast {
+    /// Whether a queue of that name exists on the broker (a passive declare succeeds).
+    pub fn queue_exists(&self, queue: &str) -> bool {
+        self.runtime.block_on(async {
+            let (_connection, channel) = open_channel().await;
+            let passive = QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            };
+            channel
+                .queue_declare(queue.into(), passive, FieldTable::default())
+                .await
+                .is_ok()
+        })
+    }
+}
+
 fn rand_tag() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -340,6 +340,27 @@ pub fn all_events(server: &Server) -> Vec<Value> {
     }
 }
 
+/// Asserts `log` (as `all_events` returns it) has positions exactly 1..N and each stream
+/// versions exactly 1..k, in position order.
+pub fn assert_gap_free(log: &[Value]) {
+    let mut versions: std::collections::HashMap<&str, u64> = Default::default();
+    for (index, event) in log.iter().enumerate() {
+        assert_eq!(
+            event["position"].as_u64(),
+            Some(index as u64 + 1),
+            "positions are exactly 1..N"
+        );
+        let stream = event["streamId"].as_str().unwrap();
+        let version = versions.entry(stream).or_default();
+        *version += 1;
+        assert_eq!(
+            event["version"].as_u64(),
+            Some(*version),
+            "{stream} has no gap"
+        );
+    }
+}
+
 /// `clients` threads each create an order and add items to it, `per_client` commands in
 /// all, stopping at the first transport failure (the server died); returns how many were
 /// acknowledged.

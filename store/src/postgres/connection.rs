@@ -40,16 +40,47 @@ impl From<Fail> for StoreError {
     }
 }
 
-/// The error PostgreSQL gave, in its own words when it sent one.
+/// The error PostgreSQL gave, in its own words when it sent one. A lost or refused
+/// session is [`StoreError::Unavailable`]: the same request succeeds once the server is
+/// back, which callers tell their clients (503, retry), unlike a failed statement.
 pub(crate) fn backend(e: &postgres::Error) -> StoreError {
-    match e.as_db_error() {
-        Some(db) => {
-            StoreError::Backend(format!("postgres: {}: {}", db.code().code(), db.message()))
+    let message = match e.as_db_error() {
+        Some(db) => format!("postgres: {}: {}", db.code().code(), db.message()),
+        None if e.is_closed() => "postgres: the connection to the database was lost".into(),
+        None => format!("postgres: {e}"),
+    };
+    if is_connection_failure(e) {
+        StoreError::Unavailable(message)
+    } else {
+        StoreError::Backend(message)
+    }
+}
+
+/// Whether `e` says the session is gone or cannot be had, rather than a statement failed:
+/// the connection closed, an I/O error on it, SQLSTATE class 08 (connection exception), the
+/// server shutting down, crashed or still starting (57P01, 57P02, 57P03), or out of
+/// connection slots (53300).
+fn is_connection_failure(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    match e.code() {
+        Some(state) => {
+            let code = state.code();
+            code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
         }
-        None if e.is_closed() => {
-            StoreError::Backend("postgres: the connection to the database was lost".into())
-        }
-        None => StoreError::Backend(format!("postgres: {e}")),
+        None => std::error::Error::source(e).is_some_and(|cause| cause.is::<std::io::Error>()),
+    }
+}
+
+/// A batch whose transaction cannot commit: unavailable if it went with the session (the
+/// server restarted under it), a backend failure otherwise.
+fn batch_lost(client: &Client, reason: &str) -> StoreError {
+    let message = format!("postgres: {reason}; nothing of the batch was committed");
+    if client.is_closed() {
+        StoreError::Unavailable(message)
+    } else {
+        StoreError::Backend(message)
     }
 }
 
@@ -172,8 +203,9 @@ impl Connection {
         }
         if self.state != TxState::Idle {
             self.state = TxState::FailedBatch;
-            return Err(StoreError::Backend(
-                "postgres: the connection was lost inside a batch; the batch is rolled back".into(),
+            return Err(batch_lost(
+                &self.client,
+                "the connection was lost inside a batch",
             ));
         }
         let mut client = connect(&self.config, &self.target)?;
@@ -191,8 +223,9 @@ impl Connection {
 
     fn refuse_failed_batch(&self) -> Result<(), StoreError> {
         if self.state == TxState::FailedBatch {
-            return Err(StoreError::Backend(
-                "postgres: an earlier failure aborted this batch's transaction".into(),
+            return Err(batch_lost(
+                &self.client,
+                "an earlier failure aborted this batch's transaction",
             ));
         }
         Ok(())
@@ -293,9 +326,9 @@ impl Connection {
                 // COMMIT of an aborted transaction would answer ROLLBACK, not an error: never
                 // send it; roll back and say why.
                 self.abort_batch();
-                Err(StoreError::Backend(
-                    "postgres: the batch's transaction was aborted; nothing of it was committed"
-                        .into(),
+                Err(batch_lost(
+                    &self.client,
+                    "the batch's transaction was aborted",
                 ))
             }
             TxState::Batch => {
@@ -321,8 +354,15 @@ impl Connection {
     }
 }
 
+/// A connection refused, timed out or turned away while the server starts or shuts down is
+/// [`StoreError::Unavailable`] (try again later); one the server refuses for good (a wrong
+/// password, no such database) is a backend failure.
 fn connect(config: &Config, target: &str) -> Result<Client, StoreError> {
     config.connect(NoTls).map_err(|e| {
+        // Class 28: invalid authorization; 3D000: no such database.
+        let refused_for_good = e
+            .code()
+            .is_some_and(|state| state.code().starts_with("28") || state.code() == "3D000");
         let reason = e
             .as_db_error()
             .map(|db| db.message().to_string())
@@ -335,6 +375,11 @@ fn connect(config: &Config, target: &str) -> Result<Client, StoreError> {
                 }
                 text
             });
-        StoreError::Backend(format!("cannot reach PostgreSQL at {target}: {reason}"))
+        let message = format!("cannot reach PostgreSQL at {target}: {reason}");
+        if refused_for_good {
+            StoreError::Backend(message)
+        } else {
+            StoreError::Unavailable(message)
+        }
     })
 }

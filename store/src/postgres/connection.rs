@@ -73,17 +73,6 @@ fn is_connection_failure(e: &postgres::Error) -> bool {
     }
 }
 
-/// A batch whose transaction cannot commit: unavailable if it went with the session (the
-/// server restarted under it), a backend failure otherwise.
-fn batch_lost(client: &Client, reason: &str) -> StoreError {
-    let message = format!("postgres: {reason}; nothing of the batch was committed");
-    if client.is_closed() {
-        StoreError::Unavailable(message)
-    } else {
-        StoreError::Backend(message)
-    }
-}
-
 /// Every statement the store runs, prepared once per connection.
 pub(crate) struct Statements {
     pub lock_log_head: Statement,
@@ -154,6 +143,8 @@ pub(crate) struct Connection {
     client: Client,
     statements: Statements,
     state: TxState,
+    /// The open batch failed because its session went away (not a failed statement).
+    session_lost: bool,
 }
 
 fn describe(config: &Config) -> String {
@@ -193,6 +184,7 @@ impl Connection {
             client,
             statements,
             state: TxState::Idle,
+            session_lost: false,
         })
     }
 
@@ -203,10 +195,8 @@ impl Connection {
         }
         if self.state != TxState::Idle {
             self.state = TxState::FailedBatch;
-            return Err(batch_lost(
-                &self.client,
-                "the connection was lost inside a batch",
-            ));
+            self.session_lost = true;
+            return Err(self.batch_lost("the connection was lost inside a batch"));
         }
         let mut client = connect(&self.config, &self.target)?;
         self.statements = Statements::prepare(&mut client).map_err(|e| backend(&e))?;
@@ -215,18 +205,32 @@ impl Connection {
     }
 
     fn note_failure(&mut self, fail: &Fail) {
-        if matches!(fail, Fail::Pg(_)) && self.state == TxState::Batch {
+        if let (Fail::Pg(e), TxState::Batch) = (fail, self.state) {
             // Outside a savepoint PostgreSQL aborts the whole transaction on any error.
-            self.state = TxState::FailedBatch;
+            self.fail_batch(e);
+        }
+    }
+
+    fn fail_batch(&mut self, e: &postgres::Error) {
+        self.state = TxState::FailedBatch;
+        self.session_lost |= is_connection_failure(e);
+    }
+
+    /// Why a batch cannot commit: unavailable if it went with its session (the server
+    /// restarted under it; the client may notice the closed socket only later), a backend
+    /// failure otherwise.
+    fn batch_lost(&self, reason: &str) -> StoreError {
+        let message = format!("postgres: {reason}; nothing of the batch was committed");
+        if self.session_lost || self.client.is_closed() {
+            StoreError::Unavailable(message)
+        } else {
+            StoreError::Backend(message)
         }
     }
 
     fn refuse_failed_batch(&self) -> Result<(), StoreError> {
         if self.state == TxState::FailedBatch {
-            return Err(batch_lost(
-                &self.client,
-                "an earlier failure aborted this batch's transaction",
-            ));
+            return Err(self.batch_lost("an earlier failure aborted this batch's transaction"));
         }
         Ok(())
     }
@@ -295,7 +299,7 @@ impl Connection {
     /// A transaction-control statement inside a batch; a failure fails the batch.
     fn simple(&mut self, sql: &str) -> Result<(), StoreError> {
         self.client.batch_execute(sql).map_err(|e| {
-            self.state = TxState::FailedBatch;
+            self.fail_batch(&e);
             backend(&e)
         })
     }
@@ -316,6 +320,7 @@ impl Connection {
                 .map_err(|e| backend(&e))?;
         }
         self.state = TxState::Batch;
+        self.session_lost = false;
         Ok(())
     }
 
@@ -325,11 +330,9 @@ impl Connection {
             TxState::FailedBatch => {
                 // COMMIT of an aborted transaction would answer ROLLBACK, not an error: never
                 // send it; roll back and say why.
+                let lost = self.batch_lost("the batch's transaction was aborted");
                 self.abort_batch();
-                Err(batch_lost(
-                    &self.client,
-                    "the batch's transaction was aborted",
-                ))
+                Err(lost)
             }
             TxState::Batch => {
                 self.state = TxState::Idle;

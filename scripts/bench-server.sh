@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks the reference server (optimized build): the HTTP order lifecycle at
-# concurrency 1 and 32 beside a raw rusqlite loop (benches/http.rs), then the per-decision
+# concurrency 1 and 32 beside a raw rusqlite loop, and on PostgreSQL (one server, three
+# servers on one database) beside one INSERT per transaction (benches/http.rs; the PG rows
+# need the local server the tests use, RabbitMQ the --publish rows), then the per-decision
 # cost in wasmtime beside the native core (benches/decisions.rs, when present).
 # Bounded request counts, loopback only. BENCH_ORDERS overrides the orders per HTTP run.
 set -euo pipefail

@@ -172,6 +172,7 @@ impl EngineError {
             EngineError::Store(StoreError::Corrupt(_)) => "corrupt_store",
             EngineError::Store(StoreError::Busy(_)) => "store_busy",
             EngineError::Store(StoreError::Full(_)) => "storage_full",
+            EngineError::Store(StoreError::Unavailable(_)) => "database_unavailable",
             EngineError::Store(_) => "store_error",
             EngineError::Runtime(_) => "runtime_error",
         }

@@ -36,6 +36,10 @@ pub enum StoreError {
     /// The disk or the database's size limit is full: nothing was written.
     #[error("the storage is full: {0}")]
     Full(String),
+    /// The database server cannot be reached or dropped the session (a restart, a
+    /// failover, the network): nothing was written; try again once it is back.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("storage failure: {0}")]
     Backend(String),
 }

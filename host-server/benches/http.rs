@@ -1,14 +1,20 @@
 //! HTTP benchmark of the real `order-server` binary on loopback: the order lifecycle
 //! (create, 2 x add item, place) at concurrency 1 and 32, commands/s and p50/p99 latency,
 //! beside a raw rusqlite loop doing the same writes (same schema, synchronous FULL, one
-//! transaction per command) as the reference limit of one-fsync-per-command I/O.
+//! transaction per command) as the reference limit of one-fsync-per-command I/O; then the
+//! same lifecycle on PostgreSQL with one and three servers, beside its raw-insert floor.
 //!
 //! Bounded: a fixed number of orders per run, loopback only. Figures are printed, never
 //! asserted. Run with `scripts/bench-server.sh` (or `cargo bench -p order-server --bench http`).
 //! `BENCH_ORDERS` overrides the orders per run (default 200 at concurrency 1, 800 at 32).
 //! The `--publish` rows need RabbitMQ on 127.0.0.1:5672 (guest/guest): the same run with
 //! the broker relay on, and how long the relay takes to reach lag 0 after the load stops.
+//! The PostgreSQL rows (`http/postgres.rs`) need the local server the tests use.
 
+#[path = "http/postgres.rs"]
+mod postgres;
+
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -60,7 +66,8 @@ struct Server {
 }
 
 impl Server {
-    fn start(db: &std::path::Path, synchronous: &str, extra: &[&str]) -> Server {
+    /// `db` is an SQLite path or a PostgreSQL URL.
+    fn start(db: &OsStr, synchronous: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(BIN)
             .args([
                 "serve",
@@ -122,23 +129,8 @@ fn http_lifecycle_with(
     label: &str,
 ) -> (Row, Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(&dir.path().join("bench.db"), synchronous, extra);
-    let orders = orders_for(concurrency);
-    let per_client = orders.div_ceil(concurrency);
-    let started = Instant::now();
-    let latencies: Vec<Duration> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..concurrency)
-            .map(|client| {
-                let base = server.base.clone();
-                scope.spawn(move || run_client(&base, client, per_client))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("client thread"))
-            .collect()
-    });
-    let elapsed = started.elapsed();
+    let server = Server::start(dir.path().join("bench.db").as_os_str(), synchronous, extra);
+    let (latencies, elapsed) = drive(std::slice::from_ref(&server.base), concurrency);
     let row = Row {
         name: format!("HTTP lifecycle, c={concurrency}, {synchronous}{label}"),
         commands: latencies.len(),
@@ -146,6 +138,26 @@ fn http_lifecycle_with(
         latencies,
     };
     (row, server, dir)
+}
+
+/// `orders_for(concurrency)` lifecycles from `concurrency` clients, client `i` talking to
+/// `bases[i % bases.len()]`; every command's latency and the wall time of the whole load.
+fn drive(bases: &[String], concurrency: usize) -> (Vec<Duration>, Duration) {
+    let per_client = orders_for(concurrency).div_ceil(concurrency);
+    let started = Instant::now();
+    let latencies: Vec<Duration> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..concurrency)
+            .map(|client| {
+                let base = &bases[client % bases.len()];
+                scope.spawn(move || run_client(base, client, per_client))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("client thread"))
+            .collect()
+    });
+    (latencies, started.elapsed())
 }
 
 /// Removes the benchmark's exchange from the broker.
@@ -368,12 +380,28 @@ fn main() {
         }
         None => "relay rows not run: no RabbitMQ on 127.0.0.1:5672".into(),
     };
+    // PostgreSQL: the floor of one INSERT per transaction, then the server alone and three
+    // servers sharing one database (every write serialises on the `$all` row).
+    let pg_note = if postgres::reachable() {
+        for row in [
+            postgres::raw_insert_floor(),
+            postgres::http_lifecycle(1, 1),
+            postgres::http_lifecycle(32, 1),
+            postgres::http_lifecycle(32, 3),
+        ] {
+            row.print();
+        }
+        "PG rows: a fresh database each on the local server, synchronous_commit on."
+    } else {
+        "PG rows not run: no PostgreSQL at ORDER_TEST_PG_URL (default 127.0.0.1:5432)"
+    };
     println!();
     println!(
         "load average before / after: {load_before} / {}",
         load_average()
     );
     println!("{relay_note}");
+    println!("{pg_note}");
     println!(
         "HTTP rows: the real binary (guest decides in wasmtime, group commit). The raw row is \
          the one-fsync-per-command floor; group commit can beat it under concurrency."

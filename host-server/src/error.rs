@@ -141,6 +141,17 @@ impl From<EngineError> for ApiError {
                 return ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, e.to_string())
                     .retry_after(RETRY_AFTER_SECONDS)
             }
+            EngineError::Store(StoreError::Unavailable(detail)) => {
+                // The detail names the database server: it goes to the log, not the client.
+                tracing::warn!(%detail, "the database is unavailable");
+                return ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    code,
+                    "the database cannot be reached right now; send the request again with \
+                     the same command id (a command is never applied twice)",
+                )
+                .retry_after(RETRY_AFTER_SECONDS);
+            }
             EngineError::Store(StoreError::Full(_)) => StatusCode::INSUFFICIENT_STORAGE,
             EngineError::Domain(domain) => return ApiError::from(domain.clone()),
             EngineError::Concurrency { .. } => StatusCode::CONFLICT,
@@ -159,12 +170,15 @@ impl From<WriteError> for ApiError {
         match e {
             WriteError::Engine(e) => ApiError::from(e),
             WriteError::CommitFailed(store) => {
+                // A session lost during COMMIT leaves its outcome unknown: only the retry
+                // (same command id) can tell, so claim nothing about it.
+                let what = match store {
+                    StoreError::Unavailable(_) => "the write batch was not confirmed committed",
+                    _ => "the write batch could not be committed; nothing was applied",
+                };
                 let failed = ApiError::from(store);
                 ApiError {
-                    message: format!(
-                        "the write batch could not be committed; nothing was applied: {}",
-                        failed.message
-                    ),
+                    message: format!("{what}: {}", failed.message),
                     ..failed
                 }
             }
@@ -229,6 +243,19 @@ mod tests {
             (full.status, full.code.as_str()),
             (StatusCode::INSUFFICIENT_STORAGE, "storage_full")
         );
+        let lost = ApiError::from(WriteError::CommitFailed(StoreError::Unavailable(
+            "cannot reach PostgreSQL at db.internal:5432/orders".into(),
+        )));
+        assert_eq!(
+            (lost.status, lost.code.as_str(), lost.retry_after),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                Some(1)
+            )
+        );
+        assert!(lost.is_retryable());
+        assert!(!lost.message.contains("db.internal"), "{}", lost.message);
         let gone = ApiError::from(WriteError::Unavailable);
         assert_eq!(gone.status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(gone.retry_after, Some(1));

@@ -4,12 +4,12 @@
 
 mod support;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 
-use serde_json::{json, Value};
-use support::amqp::{Broadcast, Message, URL};
-use support::{Db, Server};
+use serde_json::Value;
+use support::amqp::{check_against_log, Broadcast, URL};
+use support::{all_events, write_orders, Db, Server};
 
 fn publishing(db: &Db, broadcast: &Broadcast) -> Server {
     Server::start_with(
@@ -18,80 +18,12 @@ fn publishing(db: &Db, broadcast: &Broadcast) -> Server {
     )
 }
 
-/// `clients` threads each create orders and add items: `per_client` commands each; returns
-/// how many were acknowledged (a killed server refuses the rest).
-fn load(server: &Server, clients: usize, per_client: usize, tag: &str) -> usize {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..clients)
-            .map(|client| {
-                scope.spawn(move || {
-                    let mut acked = 0;
-                    let order = format!("{tag}-{client}");
-                    let created =
-                        server.try_post("/orders", json!({"orderId": order, "customerId": "c"}));
-                    if created.is_some_and(|r| r.status == 201) {
-                        acked += 1;
-                    }
-                    for i in 1..per_client {
-                        let body =
-                            json!({"productId": format!("p-{i}"), "quantity": 1, "price": "1.00"});
-                        match server.try_post(&format!("/orders/{order}/items"), body) {
-                            Some(reply) if reply.status == 200 => acked += 1,
-                            Some(_) => {}
-                            None => break,
-                        }
-                    }
-                    acked
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).sum()
-    })
-}
-
-fn all_events(server: &Server) -> Vec<Value> {
-    let mut events = Vec::new();
-    loop {
-        let after = events.len();
-        let page = server
-            .get(&format!("/events?after={after}&limit=1000"))
-            .body;
-        let page = page.as_array().unwrap().clone();
-        if page.is_empty() {
-            return events;
-        }
-        events.extend(page);
-    }
-}
-
-/// Distinct positions received, each checked against the committed event it names.
-fn check_against_log(messages: &[Message], log: &[Value]) -> BTreeMap<u64, String> {
-    let mut by_position = BTreeMap::new();
-    for message in messages {
-        let position = message.body["position"].as_u64().unwrap();
-        let committed = &log[position as usize - 1];
-        assert_eq!(
-            &message.body, committed,
-            "the body is the envelope as /events shows it"
-        );
-        let event_id = committed["eventId"].as_str().unwrap();
-        assert_eq!(message.message_id, event_id, "message_id is the event id");
-        if let Some(earlier) = by_position.insert(position, message.message_id.clone()) {
-            assert_eq!(
-                earlier, message.message_id,
-                "a duplicate carries the same message_id"
-            );
-        }
-    }
-    by_position
-}
-
 #[test]
 fn every_committed_event_is_published_with_its_type_id_and_headers() {
     let db = Db::new();
     let broadcast = Broadcast::new("basic");
     let server = publishing(&db, &broadcast);
-    let acked = load(&server, 8, 250, "o");
+    let acked = write_orders(&server, 8, 250, "o");
     assert_eq!(acked, 2000);
     let log = all_events(&server);
     let messages = broadcast.drain(Duration::from_secs(10), |m| m.len() >= log.len());
@@ -143,7 +75,7 @@ fn nothing_is_lost_across_kill_9_of_the_server() {
         let server = publishing(&db, &broadcast);
         let pid = server.pid().to_string();
         let acked = std::thread::scope(|scope| {
-            let clients = scope.spawn(|| load(&server, 4, 400, &format!("r{round}")));
+            let clients = scope.spawn(|| write_orders(&server, 4, 400, &format!("r{round}")));
             // Killed while the clients are writing and the relay is publishing.
             std::thread::sleep(Duration::from_millis(300 + 90 * round as u64));
             let killed = std::process::Command::new("kill")
@@ -196,7 +128,7 @@ fn subscribe_prints_each_event_once_as_a_json_line() {
         String::from_utf8_lossy(&declare.stderr)
     );
     let server = publishing(&db, &broadcast);
-    load(&server, 2, 10, "s");
+    write_orders(&server, 2, 10, "s");
     let log = all_events(&server);
     let out = support::cli_run(&[
         "subscribe",

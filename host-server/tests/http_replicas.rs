@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::{cli_ok, Db, Server};
+use support::{all_events, assert_gap_free, cli_ok, Db, Server};
 
 const CLIENTS: usize = 16;
 const COMMANDS_PER_CLIENT: usize = 40;
@@ -36,20 +36,6 @@ fn command(c: usize, j: usize) -> Value {
         _ => {
             json!({"commandId": format!("cancel-{c}-{j}"), "type": "CancelOrder", "orderId": order})
         }
-    }
-}
-
-fn all_events(server: &Server) -> Vec<Value> {
-    let mut out: Vec<Value> = Vec::new();
-    loop {
-        let after = out.last().map_or(0, |e| e["position"].as_u64().unwrap());
-        let page = server.get(&format!("/events?after={after}&limit=1000"));
-        assert_eq!(page.status, 200, "{}", page.text);
-        let page = page.body.as_array().unwrap().clone();
-        if page.is_empty() {
-            return out;
-        }
-        out.extend(page);
     }
 }
 
@@ -128,23 +114,9 @@ fn three_replicas_on_one_database_keep_one_gap_free_exactly_once_log() {
     });
 
     let log = all_events(&replicas[0]);
-    let n = log.len() as u64;
-    let positions: Vec<u64> = log
-        .iter()
-        .map(|e| e["position"].as_u64().unwrap())
-        .collect();
-    assert_eq!(
-        positions,
-        (1..=n).collect::<Vec<_>>(),
-        "positions are exactly 1..N"
-    );
-    let mut versions: HashMap<&str, u64> = HashMap::new();
+    assert_gap_free(&log);
     let mut by_command: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
     for e in &log {
-        let stream = e["streamId"].as_str().unwrap();
-        let version = versions.entry(stream).or_default();
-        *version += 1;
-        assert_eq!(e["version"].as_u64(), Some(*version), "{stream} has no gap");
         if let Some(id) = e["metadata"]["commandId"].as_str() {
             by_command
                 .entry(id)
@@ -268,16 +240,7 @@ fn a_replica_killed_mid_load_loses_nothing_acknowledged_and_retries_are_exactly_
         "the kill happened while commands were still being sent"
     );
     let log = all_events(&replicas[1]);
-    let n = log.len() as u64;
-    let positions: Vec<u64> = log
-        .iter()
-        .map(|e| e["position"].as_u64().unwrap())
-        .collect();
-    assert_eq!(
-        positions,
-        (1..=n).collect::<Vec<_>>(),
-        "no gaps after the crash"
-    );
+    assert_gap_free(&log);
     let mut by_command: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
     for e in &log {
         if let Some(id) = e["metadata"]["commandId"].as_str() {

@@ -139,6 +139,7 @@ fn classify(failure: &Failure) -> (Kind, &'static str, String) {
                     | CoreStoreError::Corrupt(_)
                     | CoreStoreError::Busy(_)
                     | CoreStoreError::Full(_)
+                    | CoreStoreError::Unavailable(_)
                     | CoreStoreError::Backend(_),
                 ) => Kind::Store,
                 EngineError::Runtime(_) => Kind::Order,

@@ -175,6 +175,11 @@ fn a_batch_whose_connection_was_killed_reports_nothing_applied_and_writes_nothin
     assert!(e.handle(create("o-2"), CommandOptions::default()).is_err());
     let refused = e.store_mut().finish_batch().unwrap_err();
     assert!(refused.to_string().contains("postgres"), "{refused}");
+    // A lost session is a passing failure (the server answers 503, retry), not a bug.
+    assert!(
+        matches!(refused, order_core::StoreError::Unavailable(_)),
+        "{refused:?}"
+    );
     // The store reconnects by itself once the batch is over.
     assert_eq!(e.store().last_position().unwrap(), 0, "nothing committed");
     e.handle(create("o-3"), CommandOptions::default()).unwrap();
@@ -195,7 +200,11 @@ fn an_error_that_aborts_the_batch_transaction_fails_the_whole_batch() {
         .unwrap();
     assert!(e.handle(create("o-2"), with_id("k")).is_err());
     assert!(e.handle(create("o-3"), CommandOptions::default()).is_err());
-    assert!(e.store_mut().finish_batch().is_err());
+    let failed = e.store_mut().finish_batch().unwrap_err();
+    assert!(
+        matches!(failed, order_core::StoreError::Backend(_)),
+        "a failed statement is not an outage: {failed:?}"
+    );
     other
         .batch_execute("ALTER TABLE commands_gone RENAME TO commands")
         .unwrap();
@@ -330,6 +339,10 @@ fn an_unreachable_server_is_named_in_the_error() {
     assert!(
         text.contains("cannot reach PostgreSQL at 127.0.0.1:1/nowhere"),
         "{text}"
+    );
+    assert!(
+        matches!(err, order_core::StoreError::Unavailable(_)),
+        "{err:?}"
     );
 }
 

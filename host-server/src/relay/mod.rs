@@ -6,6 +6,8 @@
 //! Commands never wait for it: the relay reads what the writer already committed.
 
 mod broker;
+#[cfg(feature = "fault-suite")]
+pub mod fault;
 mod log;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -178,6 +180,8 @@ async fn publish_until_failure(
                 .fetch_add(pending.events.len() as u64, Ordering::Relaxed);
             confirmed = last;
             status.checkpoint.store(confirmed, Ordering::Relaxed);
+            #[cfg(feature = "fault-suite")]
+            fault::crash_after_confirm(status.confirmed.load(Ordering::Relaxed), saved, confirmed);
         }
         if saved < confirmed && (caught_up || last_save.elapsed() >= CHECKPOINT_EVERY) {
             if let Err(e) = save(log, name, confirmed).await {

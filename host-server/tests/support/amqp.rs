@@ -2,6 +2,7 @@
 //! and a reader that drains the queue. The broker must run on 127.0.0.1:5672 (guest/guest);
 //! when it does not, the tests fail saying so.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -179,6 +180,46 @@ impl Broadcast {
                 .queue_delete(queue.into(), QueueDeleteOptions::default())
                 .await;
         });
+    }
+}
+
+/// Distinct positions received, each checked against the committed event it names (`log`
+/// is the whole log in position order, as `GET /events` shows it).
+pub fn check_against_log(messages: &[Message], log: &[Value]) -> BTreeMap<u64, String> {
+    let mut by_position = BTreeMap::new();
+    for message in messages {
+        let position = message.body["position"].as_u64().unwrap();
+        let committed = &log[position as usize - 1];
+        assert_eq!(
+            &message.body, committed,
+            "the body is the envelope as /events shows it"
+        );
+        let event_id = committed["eventId"].as_str().unwrap();
+        assert_eq!(message.message_id, event_id, "message_id is the event id");
+        if let Some(earlier) = by_position.insert(position, message.message_id.clone()) {
+            assert_eq!(
+                earlier, message.message_id,
+                "a duplicate carries the same message_id"
+            );
+        }
+    }
+    by_position
+}
+
+impl Broadcast {
+    /// Whether a queue of that name exists on the broker (a passive declare succeeds).
+    pub fn queue_exists(&self, queue: &str) -> bool {
+        self.runtime.block_on(async {
+            let (_connection, channel) = open_channel().await;
+            let passive = QueueDeclareOptions {
+                passive: true,
+                ..Default::default()
+            };
+            channel
+                .queue_declare(queue.into(), passive, FieldTable::default())
+                .await
+                .is_ok()
+        })
     }
 }
 

@@ -114,6 +114,11 @@ impl Server {
 
     /// Starts `order-server serve` with extra arguments and waits for its "listening" line.
     pub fn start_with(db: &Db, extra: &[&str]) -> Server {
+        Server::start_with_env(db, extra, &[])
+    }
+
+    /// `start_with`, with extra environment variables for the server process.
+    pub fn start_with_env(db: &Db, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let stderr_log = db.dir.path().join(format!(
             "server-{}.log",
             std::time::SystemTime::now()
@@ -131,6 +136,7 @@ impl Server {
             .env("RUST_LOG", "warn")
             .env_remove("ORDER_DB")
             .env_remove("ORDER_LISTEN")
+            .envs(env.iter().copied())
             .current_dir(db.dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -266,6 +272,12 @@ impl Server {
 
     /// Waits (bounded) for a server that was sent SIGTERM to exit.
     pub fn terminate_wait(mut self) -> ExitStatus {
+        self.wait_exit()
+    }
+
+    /// Waits up to 60 s for the process to exit by itself (or by a signal sent earlier);
+    /// the log stays readable afterwards.
+    pub fn wait_exit(&mut self) -> ExitStatus {
         let mut child = self.child.take().expect("running");
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -274,7 +286,7 @@ impl Server {
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
-                panic!("server did not exit within 60 s of SIGTERM");
+                panic!("server did not exit within 60 s");
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -311,6 +323,75 @@ fn reply(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply
         text,
         headers,
     }
+}
+
+/// The whole log as `GET /events` pages it, in position order.
+pub fn all_events(server: &Server) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    loop {
+        let after = out.last().map_or(0, |e| e["position"].as_u64().unwrap());
+        let page = server.get(&format!("/events?after={after}&limit=1000"));
+        assert_eq!(page.status, 200, "{}", page.text);
+        let page = page.body.as_array().unwrap().clone();
+        if page.is_empty() {
+            return out;
+        }
+        out.extend(page);
+    }
+}
+
+/// Asserts `log` (as `all_events` returns it) has positions exactly 1..N and each stream
+/// versions exactly 1..k, in position order.
+pub fn assert_gap_free(log: &[Value]) {
+    let mut versions: std::collections::HashMap<&str, u64> = Default::default();
+    for (index, event) in log.iter().enumerate() {
+        assert_eq!(
+            event["position"].as_u64(),
+            Some(index as u64 + 1),
+            "positions are exactly 1..N"
+        );
+        let stream = event["streamId"].as_str().unwrap();
+        let version = versions.entry(stream).or_default();
+        *version += 1;
+        assert_eq!(
+            event["version"].as_u64(),
+            Some(*version),
+            "{stream} has no gap"
+        );
+    }
+}
+
+/// `clients` threads each create an order and add items to it, `per_client` commands in
+/// all, stopping at the first transport failure (the server died); returns how many were
+/// acknowledged.
+pub fn write_orders(server: &Server, clients: usize, per_client: usize, tag: &str) -> usize {
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..clients)
+            .map(|client| {
+                scope.spawn(move || {
+                    let mut acked = 0;
+                    let order = format!("{tag}-{client}");
+                    let body = serde_json::json!({"orderId": order, "customerId": "c"});
+                    match server.try_post("/orders", body) {
+                        Some(reply) if reply.status == 201 => acked += 1,
+                        Some(_) => {}
+                        None => return acked,
+                    }
+                    for i in 1..per_client {
+                        let body = serde_json::json!(
+                            {"productId": format!("p-{i}"), "quantity": 1, "price": "1.00"});
+                        match server.try_post(&format!("/orders/{order}/items"), body) {
+                            Some(reply) if reply.status == 200 => acked += 1,
+                            Some(_) => {}
+                            None => break,
+                        }
+                    }
+                    acked
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    })
 }
 
 /// Percent-encodes a path segment.

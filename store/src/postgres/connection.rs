@@ -40,16 +40,36 @@ impl From<Fail> for StoreError {
     }
 }
 
-/// The error PostgreSQL gave, in its own words when it sent one.
+/// The error PostgreSQL gave, in its own words when it sent one. A lost or refused
+/// session is [`StoreError::Unavailable`]: the same request succeeds once the server is
+/// back, which callers tell their clients (503, retry), unlike a failed statement.
 pub(crate) fn backend(e: &postgres::Error) -> StoreError {
-    match e.as_db_error() {
-        Some(db) => {
-            StoreError::Backend(format!("postgres: {}: {}", db.code().code(), db.message()))
+    let message = match e.as_db_error() {
+        Some(db) => format!("postgres: {}: {}", db.code().code(), db.message()),
+        None if e.is_closed() => "postgres: the connection to the database was lost".into(),
+        None => format!("postgres: {e}"),
+    };
+    if is_connection_failure(e) {
+        StoreError::Unavailable(message)
+    } else {
+        StoreError::Backend(message)
+    }
+}
+
+/// Whether `e` says the session is gone or cannot be had, rather than a statement failed:
+/// the connection closed, an I/O error on it, SQLSTATE class 08 (connection exception), the
+/// server shutting down, crashed or still starting (57P01, 57P02, 57P03), or out of
+/// connection slots (53300).
+fn is_connection_failure(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    match e.code() {
+        Some(state) => {
+            let code = state.code();
+            code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
         }
-        None if e.is_closed() => {
-            StoreError::Backend("postgres: the connection to the database was lost".into())
-        }
-        None => StoreError::Backend(format!("postgres: {e}")),
+        None => std::error::Error::source(e).is_some_and(|cause| cause.is::<std::io::Error>()),
     }
 }
 
@@ -123,6 +143,8 @@ pub(crate) struct Connection {
     client: Client,
     statements: Statements,
     state: TxState,
+    /// The open batch failed because its session went away (not a failed statement).
+    session_lost: bool,
 }
 
 fn describe(config: &Config) -> String {
@@ -162,6 +184,7 @@ impl Connection {
             client,
             statements,
             state: TxState::Idle,
+            session_lost: false,
         })
     }
 
@@ -172,9 +195,8 @@ impl Connection {
         }
         if self.state != TxState::Idle {
             self.state = TxState::FailedBatch;
-            return Err(StoreError::Backend(
-                "postgres: the connection was lost inside a batch; the batch is rolled back".into(),
-            ));
+            self.session_lost = true;
+            return Err(self.batch_lost("the connection was lost inside a batch"));
         }
         let mut client = connect(&self.config, &self.target)?;
         self.statements = Statements::prepare(&mut client).map_err(|e| backend(&e))?;
@@ -183,17 +205,32 @@ impl Connection {
     }
 
     fn note_failure(&mut self, fail: &Fail) {
-        if matches!(fail, Fail::Pg(_)) && self.state == TxState::Batch {
+        if let (Fail::Pg(e), TxState::Batch) = (fail, self.state) {
             // Outside a savepoint PostgreSQL aborts the whole transaction on any error.
-            self.state = TxState::FailedBatch;
+            self.fail_batch(e);
+        }
+    }
+
+    fn fail_batch(&mut self, e: &postgres::Error) {
+        self.state = TxState::FailedBatch;
+        self.session_lost |= is_connection_failure(e);
+    }
+
+    /// Why a batch cannot commit: unavailable if it went with its session (the server
+    /// restarted under it; the client may notice the closed socket only later), a backend
+    /// failure otherwise.
+    fn batch_lost(&self, reason: &str) -> StoreError {
+        let message = format!("postgres: {reason}; nothing of the batch was committed");
+        if self.session_lost || self.client.is_closed() {
+            StoreError::Unavailable(message)
+        } else {
+            StoreError::Backend(message)
         }
     }
 
     fn refuse_failed_batch(&self) -> Result<(), StoreError> {
         if self.state == TxState::FailedBatch {
-            return Err(StoreError::Backend(
-                "postgres: an earlier failure aborted this batch's transaction".into(),
-            ));
+            return Err(self.batch_lost("an earlier failure aborted this batch's transaction"));
         }
         Ok(())
     }
@@ -262,7 +299,7 @@ impl Connection {
     /// A transaction-control statement inside a batch; a failure fails the batch.
     fn simple(&mut self, sql: &str) -> Result<(), StoreError> {
         self.client.batch_execute(sql).map_err(|e| {
-            self.state = TxState::FailedBatch;
+            self.fail_batch(&e);
             backend(&e)
         })
     }
@@ -283,6 +320,7 @@ impl Connection {
                 .map_err(|e| backend(&e))?;
         }
         self.state = TxState::Batch;
+        self.session_lost = false;
         Ok(())
     }
 
@@ -292,11 +330,9 @@ impl Connection {
             TxState::FailedBatch => {
                 // COMMIT of an aborted transaction would answer ROLLBACK, not an error: never
                 // send it; roll back and say why.
+                let lost = self.batch_lost("the batch's transaction was aborted");
                 self.abort_batch();
-                Err(StoreError::Backend(
-                    "postgres: the batch's transaction was aborted; nothing of it was committed"
-                        .into(),
-                ))
+                Err(lost)
             }
             TxState::Batch => {
                 self.state = TxState::Idle;
@@ -321,8 +357,15 @@ impl Connection {
     }
 }
 
+/// A connection refused, timed out or turned away while the server starts or shuts down is
+/// [`StoreError::Unavailable`] (try again later); one the server refuses for good (a wrong
+/// password, no such database) is a backend failure.
 fn connect(config: &Config, target: &str) -> Result<Client, StoreError> {
     config.connect(NoTls).map_err(|e| {
+        // Class 28: invalid authorization; 3D000: no such database.
+        let refused_for_good = e
+            .code()
+            .is_some_and(|state| state.code().starts_with("28") || state.code() == "3D000");
         let reason = e
             .as_db_error()
             .map(|db| db.message().to_string())
@@ -335,6 +378,11 @@ fn connect(config: &Config, target: &str) -> Result<Client, StoreError> {
                 }
                 text
             });
-        StoreError::Backend(format!("cannot reach PostgreSQL at {target}: {reason}"))
+        let message = format!("cannot reach PostgreSQL at {target}: {reason}");
+        if refused_for_good {
+            StoreError::Backend(message)
+        } else {
+            StoreError::Unavailable(message)
+        }
     })
 }

@@ -21,6 +21,7 @@ pub mod queries;
 pub mod rate_limit;
 pub mod relay;
 pub mod routes;
+pub mod security;
 pub mod server;
 pub mod static_files;
 pub mod subscribe;

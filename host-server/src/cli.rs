@@ -38,7 +38,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {
     /// Serve the HTTP API (and the web demo).
-    Serve(ServeArgs),
+    // Boxed: its options outweigh every other command's many times over.
+    Serve(Box<ServeArgs>),
     /// Rebuild every read model from position 0 through the guest.
     RebuildReadModels(DbArg),
     /// Print events as JSON lines, oldest first.
@@ -176,6 +177,7 @@ pub struct VerifyArgs {
 pub fn run(cli: Cli) -> anyhow::Result<bool> {
     match cli.command {
         CliCommand::Serve(args) => {
+            let args = *args;
             let config = ServeConfig {
                 db: args.db.db,
                 listen: args.listen,

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::NonEmptyStringValueParser;
 use clap::Args;
 
 use crate::auth::config::{read_secret_file, AuthSettings, Secret};
@@ -23,6 +24,12 @@ pub struct SecurityArgs {
     /// Clock skew allowed on a token's exp and nbf, in seconds.
     #[arg(long, env = "ORDER_AUTH_LEEWAY_SECS", default_value_t = crate::auth::jwt::DEFAULT_LEEWAY_SECS)]
     pub auth_leeway_secs: u64,
+    /// Refuse tokens whose aud (a string or an array) does not contain this.
+    #[arg(long, env = "ORDER_AUTH_AUDIENCE", value_parser = NonEmptyStringValueParser::new())]
+    pub auth_audience: Option<String>,
+    /// Refuse tokens whose iss is not this.
+    #[arg(long, env = "ORDER_AUTH_ISSUER", value_parser = NonEmptyStringValueParser::new())]
+    pub auth_issuer: Option<String>,
     /// Add POST /dev/token {sub, roles, customerId?} -> {token} (loopback addresses only).
     #[arg(long, env = "ORDER_DEV_AUTH")]
     pub dev_auth: bool,
@@ -67,6 +74,8 @@ impl SecurityArgs {
             hs256_secret,
             jwks_file: self.auth_jwks.clone(),
             leeway_secs: self.auth_leeway_secs,
+            audience: self.auth_audience.clone(),
+            issuer: self.auth_issuer.clone(),
             dev_auth: self.dev_auth,
             insecure_no_auth: self.insecure_no_auth,
         })

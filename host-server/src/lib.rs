@@ -17,6 +17,7 @@ pub mod limits;
 pub mod listener;
 pub mod metrics;
 pub mod openapi;
+pub mod openapi_limits;
 pub mod queries;
 pub mod rate_limit;
 pub mod relay;

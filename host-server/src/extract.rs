@@ -15,7 +15,7 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 
 /// Longest accepted idempotency key, actor or correlation id (they are stored per event).
-const MAX_HEADER_ID_LEN: usize = 200;
+pub const MAX_HEADER_ID_LEN: usize = 200;
 
 /// A JSON object body. Parsed from the raw bytes whatever the `Content-Type`, so that
 /// `curl -d` works; an empty body is an empty object (commands whose fields are all

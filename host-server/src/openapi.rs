@@ -1,7 +1,8 @@
 //! The HTTP API described as OpenAPI 3.1 (utoipa), served at `/openapi.json`. The shapes
 //! below mirror the JSON the routes read and write (the core's own types stay free of any
 //! HTTP dependency); `tests/http_openapi.rs` checks that every documented operation is
-//! routed and that the router answers nothing undocumented on those paths.
+//! routed and that the router answers nothing undocumented on those paths. The bounds of
+//! the inputs are added by [`InputLimits`], from the constants that enforce them.
 
 #![allow(dead_code)] // the schema structs and operation stubs exist only for the document
 
@@ -10,6 +11,8 @@ use axum::response::IntoResponse;
 use serde_json::Value;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
+
+use crate::openapi_limits::InputLimits;
 
 /// `{"error": {"code", "message"}}`: every error response.
 #[derive(ToSchema)]
@@ -41,7 +44,7 @@ pub struct CreateOrder {
     customer_id: String,
     /// Generated (UUID v7) when absent.
     order_id: Option<String>,
-    /// Idempotency key (or the `Idempotency-Key` header), at most 200 bytes.
+    /// Idempotency key (or the `Idempotency-Key` header).
     command_id: Option<String>,
     /// Optimistic concurrency (or the `If-Match` header).
     expected_version: Option<u64>,
@@ -51,10 +54,9 @@ pub struct CreateOrder {
 #[schema(rename_all = "camelCase")]
 pub struct AddItem {
     product_id: String,
-    /// A whole number from 1 to 1,000,000.
+    // quantity and price: their schemas (bounds included) come from `openapi_limits`.
     #[schema(value_type = Object)]
     quantity: Value,
-    /// A decimal string ("29.99") or a JSON number, at most 2 decimals.
     #[schema(value_type = Object)]
     price: Value,
     command_id: Option<String>,
@@ -71,7 +73,6 @@ pub struct CommandOptions {
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
 pub struct CancelOrder {
-    /// At most 1,000 bytes.
     reason: Option<String>,
     command_id: Option<String>,
     expected_version: Option<u64>,
@@ -291,7 +292,7 @@ impl Modify for BearerAuth {
     info(title = "order-server", description = "Event-sourced orders: commands, queries, offline sync. Errors are {\"error\":{\"code\",\"message\"}}. See docs/security.md for who may do what."),
     paths(create_order, list_orders, get_order, add_item, remove_item, place_order, cancel_order,
         order_events, order_events_stream, events, events_stream, sync_commands, health, metrics, dev_token, openapi_json),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &InputLimits)
 )]
 pub struct ApiDoc;
 

@@ -165,6 +165,10 @@ fn dev_auth_issues_tokens_the_server_accepts() {
 /// Runs `serve` with arguments (and no --listen of the harness) until it prints its
 /// address or exits; returns whether it started and its stderr if it did not.
 fn try_start(args: &[&str]) -> (bool, String) {
+    try_start_env(args, &[])
+}
+
+fn try_start_env(args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
     let db = Db::new();
     let mut child = Command::new(BIN)
         .arg("serve")
@@ -173,6 +177,7 @@ fn try_start(args: &[&str]) -> (bool, String) {
         .args(args)
         .env("RUST_LOG", "warn")
         .env_remove("ORDER_AUTH_HS256_SECRET")
+        .envs(env.iter().copied())
         .current_dir(db.dir.path())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -203,4 +208,99 @@ fn without_auth_only_loopback_serves_unless_insecure_is_explicit() {
     assert!(started, "{stderr}");
     let (started, _) = try_start(&["--listen", "127.0.0.1:0"]);
     assert!(started);
+}
+
+#[test]
+fn a_configured_audience_and_issuer_must_be_in_every_token() {
+    let db = Db::new();
+    let server = start_with_auth(
+        &db,
+        &[
+            "--auth-audience",
+            "orders-api",
+            "--auth-issuer",
+            "https://idp.test",
+            "--dev-auth",
+        ],
+    );
+    let with = |aud: Option<serde_json::Value>, iss: Option<&str>| {
+        let mut claims = claims("clerk-1", &["clerk"], None);
+        if let Some(aud) = aud {
+            claims["aud"] = aud;
+        }
+        if let Some(iss) = iss {
+            claims["iss"] = json!(iss);
+        }
+        claims
+    };
+    let get = |token: &str| call(&server, "GET", "/events", Some(token), None, &[]);
+    let iss = Some("https://idp.test");
+    for (claims, what) in [
+        (with(Some(json!("billing")), iss), "another audience"),
+        (
+            with(Some(json!(["billing", "crm"])), iss),
+            "an array without ours",
+        ),
+        (with(None, iss), "no aud"),
+        (
+            with(Some(json!("orders-api")), Some("https://evil.test")),
+            "another issuer",
+        ),
+        (with(Some(json!("orders-api")), None), "no iss"),
+    ] {
+        assert_unauthorized(&get(&hs256(&claims, SECRET.as_bytes())), what);
+        let rs256 = signed(Algorithm::RS256, Some("rsa-1"), "rsa-private.pem", &claims);
+        assert_unauthorized(&get(&rs256), &format!("RS256, {what}"));
+    }
+    for aud in [json!("orders-api"), json!(["billing", "orders-api"])] {
+        let good = with(Some(aud), iss);
+        for token in [
+            hs256(&good, SECRET.as_bytes()),
+            signed(Algorithm::RS256, Some("rsa-1"), "rsa-private.pem", &good),
+        ] {
+            let answer = get(&token);
+            assert_eq!(answer.status, 200, "{}", answer.body);
+        }
+    }
+    // --dev-auth tokens carry the configured aud and iss, so the demo keeps working.
+    let issued = call(
+        &server,
+        "POST",
+        "/dev/token",
+        None,
+        Some(json!({"sub": "ann", "roles": ["clerk"]})),
+        &[],
+    );
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    let token = issued.body["token"].as_str().unwrap();
+    assert_eq!(get(token).status, 200);
+
+    // Without the options, aud and iss are not looked at (a server of the same keys).
+    let open_db = Db::new();
+    let unchecked = start_with_auth(&open_db, &[]);
+    let foreign = hs256(
+        &with(Some(json!("billing")), Some("https://evil.test")),
+        SECRET.as_bytes(),
+    );
+    let answer = call(&unchecked, "GET", "/events", Some(&foreign), None, &[]);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+}
+
+#[test]
+fn audience_and_issuer_come_from_the_environment_and_need_a_key() {
+    // Given through the environment with no key configured, the server refuses to start
+    // rather than serve open while the operator believes tokens are checked.
+    for var in ["ORDER_AUTH_AUDIENCE", "ORDER_AUTH_ISSUER"] {
+        let (started, stderr) = try_start_env(&["--listen", "127.0.0.1:0"], &[(var, "x")]);
+        assert!(!started, "{var}");
+        assert!(stderr.contains("no key"), "{var}: {stderr}");
+    }
+    let (started, stderr) = try_start_env(
+        &["--listen", "127.0.0.1:0", "--dev-auth"],
+        &[
+            ("ORDER_AUTH_AUDIENCE", "orders-api"),
+            ("ORDER_AUTH_ISSUER", "i"),
+        ],
+    );
+    assert!(started, "{stderr}");
 }

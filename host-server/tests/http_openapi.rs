@@ -125,3 +125,88 @@ fn the_document_describes_exactly_the_routes_the_server_has() {
     let (status, body) = send(&dev, "POST", "/dev/token");
     assert_eq!(status, 400, "routed under --dev-auth: {body}");
 }
+
+/// The number at `pointer` in the document (a bound it states).
+fn bound(doc: &Value, pointer: &str) -> u64 {
+    doc.pointer(pointer)
+        .and_then(Value::as_u64)
+        .unwrap_or_else(|| panic!("the document states no bound at {pointer}"))
+}
+
+#[test]
+fn the_documented_input_bounds_are_the_ones_the_server_enforces() {
+    use order_core::limits::{MAX_ID_LEN, MAX_LINE_QUANTITY, MAX_REASON_LEN};
+    let db = Db::new();
+    let server = Server::start(&db);
+    let doc = server.get("/openapi.json").body;
+    let schemas = "/components/schemas";
+    let id_max = bound(
+        &doc,
+        &format!("{schemas}/CreateOrder/properties/customerId/maxLength"),
+    );
+    let quantity_max = bound(
+        &doc,
+        &format!("{schemas}/AddItem/properties/quantity/maximum"),
+    );
+    let reason_max = bound(
+        &doc,
+        &format!("{schemas}/CancelOrder/properties/reason/maxLength"),
+    );
+    let batch_max = bound(
+        &doc,
+        "/paths/~1commands/post/requestBody/content/application~1json/schema/maxItems",
+    );
+    let limit_max = doc["paths"]["/events"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .and_then(|p| p["schema"]["maximum"].as_u64())
+        .expect("GET /events states the largest limit");
+    // Taken from the constants, not typed again.
+    assert_eq!(
+        (id_max, quantity_max, reason_max),
+        (
+            MAX_ID_LEN as u64,
+            u64::from(MAX_LINE_QUANTITY),
+            MAX_REASON_LEN as u64
+        )
+    );
+
+    // At each bound the server accepts; one beyond, it refuses with a 4xx.
+    let at = |n: u64| "x".repeat(n as usize);
+    let create =
+        |customer: String| server.post("/orders", serde_json::json!({"customerId": customer}));
+    assert_eq!(create(at(id_max)).status, 201);
+    assert_eq!(create(at(id_max + 1)).status, 422);
+    assert_eq!(
+        server
+            .post(
+                "/orders",
+                serde_json::json!({"orderId": "o-b", "customerId": "c"})
+            )
+            .status,
+        201
+    );
+    let add = |quantity: u64| {
+        server.post(
+            "/orders/o-b/items",
+            serde_json::json!({"productId": format!("p-{quantity}"), "quantity": quantity, "price": "1.00"}),
+        )
+    };
+    assert_eq!(add(quantity_max).status, 200);
+    assert_eq!(add(quantity_max + 1).status, 422);
+    let cancel =
+        |reason: String| server.post("/orders/o-b/cancel", serde_json::json!({"reason": reason}));
+    assert_eq!(cancel(at(reason_max + 1)).status, 422);
+    assert_eq!(cancel(at(reason_max)).status, 200);
+    let page = |limit: u64| server.get(&format!("/events?limit={limit}")).status;
+    assert_eq!((page(limit_max), page(limit_max + 1)), (200, 400));
+    let batch = |n: u64| {
+        let commands: Vec<Value> = (0..n)
+            .map(|i| serde_json::json!({"commandId": format!("k-{i}"), "type": "PlaceOrder", "orderId": "o-none"}))
+            .collect();
+        server.post("/commands", Value::Array(commands)).status
+    };
+    assert_eq!((batch(batch_max), batch(batch_max + 1)), (200, 400));
+}

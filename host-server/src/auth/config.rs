@@ -25,6 +25,10 @@ pub struct AuthSettings {
     pub hs256_secret: Option<Secret>,
     pub jwks_file: Option<PathBuf>,
     pub leeway_secs: u64,
+    /// A token's `aud` must contain this (`--auth-audience`).
+    pub audience: Option<String>,
+    /// A token's `iss` must be this (`--auth-issuer`).
+    pub issuer: Option<String>,
     /// `POST /dev/token` (loopback only).
     pub dev_auth: bool,
     /// Serve without authentication on a non-loopback address.
@@ -37,6 +41,8 @@ impl Default for AuthSettings {
             hs256_secret: None,
             jwks_file: None,
             leeway_secs: DEFAULT_LEEWAY_SECS,
+            audience: None,
+            issuer: None,
             dev_auth: false,
             insecure_no_auth: false,
         }
@@ -85,7 +91,21 @@ pub fn configure(settings: &AuthSettings, listen: SocketAddr) -> anyhow::Result<
         );
     }
     if verifier.has_keys() {
+        if let Some(audience) = &settings.audience {
+            verifier = verifier.with_audience(audience);
+        }
+        if let Some(issuer) = &settings.issuer {
+            verifier = verifier.with_issuer(issuer);
+        }
         return Ok(Auth::with(verifier));
+    }
+    if settings.audience.is_some() || settings.issuer.is_some() {
+        // Running open would silently ignore them: the operator meant tokens to be checked.
+        bail!(
+            "--auth-audience and --auth-issuer check tokens, but no key is configured to \
+             verify them (ORDER_AUTH_HS256_SECRET, --auth-hs256-secret-file, --auth-jwks or \
+             --dev-auth)"
+        );
     }
     if loopback {
         tracing::warn!(
@@ -130,6 +150,29 @@ mod tests {
         assert!(configure(&insecure, addr("0.0.0.0:8080"))
             .unwrap()
             .is_open());
+    }
+
+    #[test]
+    fn audience_or_issuer_without_keys_is_refused_rather_than_ignored() {
+        for settings in [
+            AuthSettings {
+                audience: Some("orders".into()),
+                ..AuthSettings::default()
+            },
+            AuthSettings {
+                issuer: Some("https://idp.example".into()),
+                ..AuthSettings::default()
+            },
+        ] {
+            let err = configure(&settings, addr("127.0.0.1:0")).err().unwrap();
+            assert!(err.to_string().contains("no key"), "{err}");
+        }
+        let dev = AuthSettings {
+            dev_auth: true,
+            audience: Some("orders".into()),
+            ..AuthSettings::default()
+        };
+        assert!(!configure(&dev, addr("127.0.0.1:0")).unwrap().is_open());
     }
 
     #[test]

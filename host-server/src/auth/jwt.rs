@@ -1,7 +1,9 @@
 //! Bearer token verification: HS256 with a shared secret, RS256/ES256 with the public keys
 //! of a JWKS file. The token's header only chooses among keys configured for exactly one
 //! algorithm each, so `alg: none`, an HS256 token when only public keys are configured,
-//! or one "signed" with a public key as HMAC secret never verifies.
+//! or one "signed" with a public key as HMAC secret never verifies. With an audience or
+//! issuer configured, a token must also name it (`aud`, `iss`), so a token minted for
+//! another service of the same identity provider is refused here.
 
 use std::path::Path;
 
@@ -9,6 +11,7 @@ use anyhow::{bail, Context as _};
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, JwkSet, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::Serialize;
 
 use super::claims::Claims;
 
@@ -29,6 +32,10 @@ pub struct Verifier {
     hs256: Option<(DecodingKey, EncodingKey)>,
     public_keys: Vec<PublicKey>,
     leeway_secs: u64,
+    /// `aud` (a string, or an array) must contain this.
+    audience: Option<String>,
+    /// `iss` must be this string (jsonwebtoken also takes an array that contains it).
+    issuer: Option<String>,
 }
 
 /// Why a token was refused (every variant answers 401).
@@ -50,6 +57,12 @@ pub enum TokenError {
     NotYetValid,
     #[error("the token has no {0} claim")]
     MissingClaim(String),
+    // Neither message repeats the expected value: the caller learns what was wrong, not
+    // what would pass.
+    #[error("the token's aud does not name this server")]
+    WrongAudience,
+    #[error("the token's iss is not the issuer this server trusts")]
+    WrongIssuer,
 }
 
 impl Verifier {
@@ -58,7 +71,21 @@ impl Verifier {
             hs256: None,
             public_keys: Vec::new(),
             leeway_secs,
+            audience: None,
+            issuer: None,
         }
+    }
+
+    /// Requires `aud` to contain `audience` (and to be present).
+    pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Requires `iss` to be exactly `issuer`.
+    pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
     }
 
     /// Accepts HS256 tokens signed with `secret`.
@@ -135,8 +162,9 @@ impl Verifier {
         self.hs256.is_some()
     }
 
-    /// Checks the signature, `exp` (required) and `nbf` (when present), then returns the
-    /// claims. Whether they grant anything is for [`Claims::identity`] to say.
+    /// Checks the signature, `exp` (required), `nbf` (when present) and, when configured,
+    /// `aud` and `iss` (then required), then returns the claims. Whether they grant
+    /// anything is for [`Claims::identity`] to say.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let header =
             jsonwebtoken::decode_header(token).map_err(|e| TokenError::Malformed(e.to_string()))?;
@@ -144,8 +172,19 @@ impl Verifier {
         let mut validation = Validation::new(header.alg);
         validation.leeway = self.leeway_secs;
         validation.validate_nbf = true;
-        validation.validate_aud = false;
-        validation.set_required_spec_claims(&["exp"]);
+        let mut required = vec!["exp"];
+        match &self.audience {
+            Some(audience) => {
+                validation.set_audience(&[audience]);
+                required.push("aud");
+            }
+            None => validation.validate_aud = false,
+        }
+        if let Some(issuer) = &self.issuer {
+            validation.set_issuer(&[issuer]);
+            required.push("iss");
+        }
+        validation.set_required_spec_claims(&required);
         jsonwebtoken::decode::<Claims>(token, key, &validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
@@ -154,6 +193,8 @@ impl Verifier {
                 ErrorKind::ImmatureSignature => TokenError::NotYetValid,
                 ErrorKind::MissingRequiredClaim(claim) => TokenError::MissingClaim(claim.clone()),
                 ErrorKind::InvalidAlgorithm => TokenError::AlgorithmNotAccepted(header.alg),
+                ErrorKind::InvalidAudience => TokenError::WrongAudience,
+                ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
                 _ => TokenError::Malformed(e.to_string()),
             })
     }
@@ -183,15 +224,30 @@ impl Verifier {
         }
     }
 
-    /// Signs HS256 claims with the configured secret (the `--dev-auth` token endpoint).
+    /// Signs HS256 claims with the configured secret (the `--dev-auth` token endpoint),
+    /// adding the configured `aud` and `iss` so that the token passes [`Self::verify`].
     pub fn sign_hs256(&self, claims: &Claims) -> anyhow::Result<String> {
+        #[derive(Serialize)]
+        struct Signed<'a> {
+            #[serde(flatten)]
+            claims: &'a Claims,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            aud: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            iss: Option<&'a str>,
+        }
         let (_, encoding) = self
             .hs256
             .as_ref()
             .context("no HS256 secret is configured")?;
+        let signed = Signed {
+            claims,
+            aud: self.audience.as_deref(),
+            iss: self.issuer.as_deref(),
+        };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
-            claims,
+            &signed,
             encoding,
         )?)
     }
@@ -239,6 +295,62 @@ mod tests {
             .sign_hs256(&claims(now() + 600, Some(now() + 60)))
             .unwrap();
         assert_eq!(verifier.verify(&early), Err(TokenError::NotYetValid));
+    }
+
+    #[test]
+    fn audience_and_issuer_are_required_only_when_configured() {
+        let sign = |extra: serde_json::Value| {
+            let mut claims = serde_json::to_value(claims(now() + 60, None)).unwrap();
+            claims
+                .as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            let key = EncodingKey::from_secret(SECRET).unwrap();
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &key).unwrap()
+        };
+        let plain = Verifier::new(0).with_hs256_secret(SECRET).unwrap();
+        let strict = Verifier::new(0)
+            .with_hs256_secret(SECRET)
+            .unwrap()
+            .with_audience("orders")
+            .with_issuer("https://idp.example");
+        let good = serde_json::json!({"aud": "orders", "iss": "https://idp.example"});
+        let cases = [
+            (good.clone(), Ok(())),
+            (
+                serde_json::json!({"aud": ["billing", "orders"], "iss": "https://idp.example"}),
+                Ok(()),
+            ),
+            (
+                serde_json::json!({"aud": "billing", "iss": "https://idp.example"}),
+                Err(TokenError::WrongAudience),
+            ),
+            (
+                serde_json::json!({"aud": ["billing"], "iss": "https://idp.example"}),
+                Err(TokenError::WrongAudience),
+            ),
+            (
+                serde_json::json!({"iss": "https://idp.example"}),
+                Err(TokenError::MissingClaim("aud".into())),
+            ),
+            (
+                serde_json::json!({"aud": "orders", "iss": "https://evil.example"}),
+                Err(TokenError::WrongIssuer),
+            ),
+            (
+                serde_json::json!({"aud": "orders"}),
+                Err(TokenError::MissingClaim("iss".into())),
+            ),
+        ];
+        for (extra, expected) in cases {
+            let token = sign(extra.clone());
+            assert_eq!(strict.verify(&token).map(|_| ()), expected, "{extra}");
+            // Unconfigured, aud and iss are not looked at (as before the options existed).
+            assert!(plain.verify(&token).is_ok(), "{extra}");
+        }
+        // What the verifier signs (dev tokens) carries the aud and iss it demands.
+        let dev = strict.sign_hs256(&claims(now() + 60, None)).unwrap();
+        assert_eq!(strict.verify(&dev).unwrap().sub, "alice");
     }
 
     #[test]

@@ -245,8 +245,11 @@ fn target(item: &Value) -> Target {
 }
 
 fn rejected(item: &Value, error: ApiError) -> Value {
+    // Only a string is a command id; anything else is echoed as null, as the route does
+    // (an outcome's commandId is a string or null in the document).
+    let command_id = item.get("commandId").filter(|id| id.is_string());
     json!({
-        "commandId": item.get("commandId").cloned().unwrap_or(Value::Null),
+        "commandId": command_id.cloned().unwrap_or(Value::Null),
         "accepted": false,
         "error": {"code": error.code, "message": error.message},
         "retryable": false,
@@ -381,5 +384,24 @@ impl Batch {
             self.outcomes[index] = outcome;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_out_of_scope_outcome_echoes_only_a_string_command_id() {
+        let error = || ApiError::order_not_found("o-1");
+        let outcome = rejected(&json!({"commandId": "k-1"}), error());
+        assert_eq!(outcome["commandId"], "k-1");
+        assert_eq!(outcome["error"]["code"], "order_not_found");
+        // Found by schemathesis: `{"commandId": {}}` came back as `{}`.
+        for odd in [json!({}), json!([1]), json!(7), Value::Null] {
+            let outcome = rejected(&json!({ "commandId": odd }), error());
+            assert_eq!(outcome["commandId"], Value::Null, "{odd}");
+        }
+        assert_eq!(rejected(&json!({}), error())["commandId"], Value::Null);
     }
 }

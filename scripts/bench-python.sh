@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark: the order-lifecycle workload (per order: create, add 2 items, place; each
 # command in its own transaction) on an SQLite file (WAL), order_core beside the
-# `eventsourcing` library, at synchronous=NORMAL and FULL. Prints commands/s and the ratio.
+# `eventsourcing` library, at synchronous=NORMAL and FULL, and order_core's group commit
+# (`execute_many`, `batch()`: many commands per transaction). Prints commands/s and ratios.
 #   scripts/bench-python.sh [--orders N] [--synchronous normal|full|both] [--repeat R]
-# (N=5000 orders, R=3 interleaved runs per library; the best of each is compared).
+#                           [--batch-orders B] [--no-equivalent]
+# (N=5000 orders, R=3 interleaved runs per library; the best of each is compared;
+# B=64 orders, i.e. 256 commands, per group commit).
 # Idempotent: reuses its venv under target/ and reinstalls order_core from source each run.
 set -euo pipefail
 cd "$(dirname "$0")/.."

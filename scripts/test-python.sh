@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Python package: installs `order_core` from source into a fresh virtualenv exactly as a user
 # would (`pip install ./python`, maturin from PyPI as the build backend), then runs the pytest
-# suite, `mypy --strict` over the typed example and `mypy.stubtest` over the installed package.
+# suite, `mypy --strict` over the typed examples and `mypy.stubtest` over the installed package.
 # Idempotent: every run starts from a new temporary venv and removes it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,9 +29,9 @@ case "$installed" in
   *) echo "[test-python] order_core imported from $installed, not the venv" >&2; exit 1 ;;
 esac
 
-echo "[test-python] mypy --strict python/examples/typed_usage.py"
+echo "[test-python] mypy --strict python/examples/typed_usage.py python/examples/batch.py"
 "$venv/bin/python" -m mypy --strict --cache-dir "$work/mypy-cache" \
-  "$root/python/examples/typed_usage.py"
+  "$root/python/examples/typed_usage.py" "$root/python/examples/batch.py"
 
 echo "[test-python] python -m mypy.stubtest order_core"
 "$venv/bin/python" -m mypy.stubtest order_core \

@@ -20,7 +20,10 @@ use crate::store::{CommandRecord, Commit, EventStore, OrderPage, StoreError};
 use crate::temporal::{view_as_of, AsOf};
 use crate::view::OrderView;
 
+mod batch;
 mod replay;
+
+pub use batch::CommandResult;
 
 /// The host's clock and id source.
 pub trait Environment {

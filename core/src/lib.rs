@@ -30,7 +30,7 @@ pub use command::{AddItem, CancelOrder, Command, CreateOrder, PlaceOrder, Remove
 pub use context::Context;
 pub use decide::decide;
 pub use engine::{
-    CommandOptions, CommandOutcome, Engine, EngineConfig, EngineError, Environment,
+    CommandOptions, CommandOutcome, CommandResult, Engine, EngineConfig, EngineError, Environment,
     FixedEnvironment, VerifyReport,
 };
 pub use envelope::{EventEnvelope, Metadata, StoredEvent};

@@ -260,4 +260,43 @@ mod tests {
         assert_eq!(gone.status, StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(gone.retry_after, Some(1));
     }
+
+    /// `POST /commands` derives `retryable` from the status; other hosts (Python's
+    /// `execute_many`) take the core's `is_retryable`. Both must say the same.
+    #[test]
+    fn retryable_statuses_agree_with_the_core() {
+        let store_errors = [
+            StoreError::Concurrency {
+                stream_id: "o".into(),
+                expected: 1,
+                actual: 2,
+            },
+            StoreError::DuplicateCommand("k".into()),
+            StoreError::Corrupt("bad row".into()),
+            StoreError::Invalid("bad cursor".into()),
+            StoreError::Busy("locked".into()),
+            StoreError::Full("disk".into()),
+            StoreError::Backend("io".into()),
+        ];
+        // As the engine reports them (a store conflict becomes `Concurrency`).
+        let engine_errors = store_errors.into_iter().map(EngineError::from).chain([
+            EngineError::Domain(DomainError::EmptyOrder),
+            EngineError::Domain(DomainError::OrderNotFound {
+                order_id: "o".into(),
+            }),
+            EngineError::Concurrency {
+                stream_id: "o".into(),
+                expected: 1,
+                actual: 2,
+            },
+            EngineError::IdempotencyKeyReused {
+                command_id: "k".into(),
+            },
+            EngineError::Runtime(RuntimeError("trap".into())),
+        ]);
+        for error in engine_errors {
+            let api = ApiError::from(error.clone());
+            assert_eq!(api.is_retryable(), error.is_retryable(), "{error:?}");
+        }
+    }
 }

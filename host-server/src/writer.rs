@@ -292,60 +292,49 @@ fn run<S: BatchStore, E: Environment, R: DomainRuntime>(
     }
 }
 
-/// Applies one group commit; true when it committed.
+/// Applies one group commit (the core's `handle_batch`); true when it committed.
 fn apply_batch<S: BatchStore, E: Environment, R: DomainRuntime>(
     engine: &mut Engine<S, E, R>,
-    jobs: Vec<Job>,
+    mut jobs: Vec<Job>,
     commands: usize,
 ) -> bool {
     metrics::record_batch(commands);
-    let mut answers: Vec<(Job, Vec<WriteResult>)> = Vec::with_capacity(jobs.len());
-    if let Err(e) = engine.store_mut().begin_batch() {
-        fail_all(jobs, e);
-        return false;
-    }
-    for mut job in jobs {
-        let requests = std::mem::take(&mut job.requests);
-        let results = requests
-            .into_iter()
-            .map(|request| handle(engine, request))
-            .collect();
-        answers.push((job, results));
-    }
-    if let Err(e) = engine.store_mut().finish_batch() {
-        engine.store_mut().abort_batch();
-        // States the engine cached from this batch never landed (commits would catch that
-        // by the last event they expect; forgetting saves each a refused attempt).
-        engine.forget_cached_states();
-        tracing::error!(error = %e, commands, "group commit failed; failing the whole batch");
-        for (job, results) in answers {
-            let failed = vec![Err(WriteError::CommitFailed(e.clone())); results.len()];
-            finish(job, failed);
+    // Each job's share of the results, in the order its requests were queued.
+    let shares: Vec<usize> = jobs.iter().map(|job| job.requests.len()).collect();
+    let mut types = Vec::with_capacity(commands);
+    let mut requests = Vec::with_capacity(commands);
+    for job in &mut jobs {
+        for request in std::mem::take(&mut job.requests) {
+            types.push(request.command.type_name());
+            requests.push((request.command, request.options));
         }
-        return false;
     }
-    for (job, results) in answers {
-        finish(job, results);
+    let (results, committed): (Vec<WriteResult>, bool) = match engine.handle_batch(requests) {
+        Ok(results) => {
+            let results = types
+                .iter()
+                .zip(results)
+                .map(|(command_type, result)| {
+                    metrics::record_command(command_type, &result);
+                    Ok(result?)
+                })
+                .collect();
+            (results, true)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, commands, "group commit failed; failing the whole batch");
+            let failed = Err(EngineError::from(e.clone()));
+            for command_type in &types {
+                metrics::record_command(command_type, &failed);
+            }
+            (vec![Err(WriteError::CommitFailed(e)); types.len()], false)
+        }
+    };
+    let mut results = results.into_iter();
+    for (job, share) in jobs.into_iter().zip(shares) {
+        finish(job, results.by_ref().take(share).collect());
     }
-    true
-}
-
-fn handle<S: BatchStore, E: Environment, R: DomainRuntime>(
-    engine: &mut Engine<S, E, R>,
-    request: CommandRequest,
-) -> WriteResult {
-    let command_type = request.command.type_name();
-    let result = engine.handle(request.command, request.options);
-    metrics::record_command(command_type, &result);
-    Ok(result?)
-}
-
-fn fail_all(jobs: Vec<Job>, error: order_core::StoreError) {
-    tracing::error!(%error, "could not open a write batch");
-    for job in jobs {
-        let failed = vec![Err(WriteError::CommitFailed(error.clone())); job.requests.len()];
-        finish(job, failed);
-    }
+    committed
 }
 
 fn finish(job: Job, results: Vec<WriteResult>) {

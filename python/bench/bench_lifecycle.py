@@ -5,8 +5,12 @@ appending in its own transaction, on an SQLite file in WAL mode at the same `syn
 setting for both. Prints commands/s for each and the ratio. Figures, not assertions.
 A third run (`eventsourcing+rm`) has eventsourcing also write what order_core's contract
 writes in every transaction: the read-model row and the projection checkpoint.
+Two more runs send the same commands through order_core's group commit, many commands per
+transaction (`--batch-orders` orders, four commands each): `execute_many` with dicts, and
+`batch()` with the method names; every outcome is checked to be accepted.
 
     python bench/bench_lifecycle.py [--orders N] [--synchronous normal|full|both] [--repeat R]
+        [--batch-orders B]
 """
 
 from __future__ import annotations
@@ -211,13 +215,17 @@ def run_eventsourcing_with_read_model(
     return elapsed, total
 
 
-def timed_lifecycles(orders_api: Any, orders: int) -> Tuple[float, Any]:
+def timed_lifecycles(
+    orders_api: Any, orders: int, order_id_of: Callable[[Any], Any] = lambda created: created
+) -> Tuple[float, Any]:
     """The workload, the same calls for both libraries: per order create, add 2 items, place.
-    Returns the seconds it took and the last order's id (for the caller's total check)."""
+    `order_id_of` reads the id from what `create_order` returned (eventsourcing returns the
+    id, order_core an outcome). Returns the seconds it took and the last order's id (for the
+    caller's total check)."""
     start = time.perf_counter()
     order_id = None
     for _ in range(orders):
-        order_id = orders_api.create_order("customer-123")
+        order_id = order_id_of(orders_api.create_order("customer-123"))
         orders_api.add_item(order_id, "product-456", 2, "29.99")
         orders_api.add_item(order_id, "product-789", 1, "49.99")
         orders_api.place_order(order_id)
@@ -238,7 +246,65 @@ def run_eventsourcing_app(
 
 def run_order_core(db_path: Path, synchronous: str, orders: int) -> Tuple[float, Decimal]:
     service = order_core.OrderService(db_path, synchronous=synchronous)
-    elapsed, order_id = timed_lifecycles(service, orders)
+    elapsed, order_id = timed_lifecycles(service, orders, lambda outcome: outcome.order_id)
+    total = service.get_order(order_id).total
+    service.close()
+    return elapsed, total
+
+
+# Orders per group commit; 64 orders are 256 commands, the server writer's largest batch.
+_BATCH_ORDERS = [64]
+
+
+def lifecycle_commands(order_id: str) -> List[Dict[str, Any]]:
+    """One order's four commands in the JSON shape `execute_many` takes (as POST /commands)."""
+    return [
+        {"type": "CreateOrder", "orderId": order_id, "customerId": "customer-123"},
+        {"type": "AddItem", "orderId": order_id, "productId": "product-456", "quantity": 2,
+         "price": "29.99"},
+        {"type": "AddItem", "orderId": order_id, "productId": "product-789", "quantity": 1,
+         "price": "49.99"},
+        {"type": "PlaceOrder", "orderId": order_id},
+    ]
+
+
+def all_accepted(outcomes: List[Any], expected: int) -> None:
+    if len(outcomes) != expected or not all(o.accepted for o in outcomes):
+        rejected = [o for o in outcomes if not o.accepted]
+        raise SystemExit(f"a batch answered {len(outcomes)} of {expected}: {rejected[:3]}")
+
+
+def run_order_core_execute_many(
+    db_path: Path, synchronous: str, orders: int
+) -> Tuple[float, Decimal]:
+    service = order_core.OrderService(db_path, synchronous=synchronous)
+    size = _BATCH_ORDERS[0]
+    # Ids in creation order, as the per-command run's UUID v7s are (index locality alike).
+    order_ids = [f"order-{i:08d}" for i in range(orders)]
+    start = time.perf_counter()
+    for first in range(0, orders, size):
+        commands = [c for o in order_ids[first : first + size] for c in lifecycle_commands(o)]
+        all_accepted(service.execute_many(commands), len(commands))
+    elapsed = time.perf_counter() - start
+    total = service.get_order(order_ids[-1]).total
+    service.close()
+    return elapsed, total
+
+
+def run_order_core_batch(db_path: Path, synchronous: str, orders: int) -> Tuple[float, Decimal]:
+    service = order_core.OrderService(db_path, synchronous=synchronous)
+    size = _BATCH_ORDERS[0]
+    start = time.perf_counter()
+    order_id = ""
+    for first in range(0, orders, size):
+        with service.batch() as batch:
+            for _ in range(min(size, orders - first)):
+                order_id = batch.create_order("customer-123")
+                batch.add_item(order_id, "product-456", 2, "29.99")
+                batch.add_item(order_id, "product-789", 1, "49.99")
+                batch.place_order(order_id)
+        all_accepted(batch.outcomes, len(batch))
+    elapsed = time.perf_counter() - start
     total = service.get_order(order_id).total
     service.close()
     return elapsed, total
@@ -268,7 +334,7 @@ def measure(
         leftover.unlink()
     rate = orders * COMMANDS_PER_ORDER / elapsed
     print(
-        f"  {name:<16} {orders * COMMANDS_PER_ORDER:>7} commands in {elapsed:7.2f} s"
+        f"  {name:<24} {orders * COMMANDS_PER_ORDER:>7} commands in {elapsed:7.2f} s"
         f" = {rate:>9,.0f} commands/s"
     )
     return rate
@@ -309,7 +375,14 @@ def main() -> None:
         action="store_false",
         help="skip the extra eventsourcing run that also writes a read model and checkpoint",
     )
+    parser.add_argument(
+        "--batch-orders",
+        type=int,
+        default=_BATCH_ORDERS[0],
+        help="orders per group commit in the execute_many and batch() runs (4 commands each)",
+    )
     args = parser.parse_args()
+    _BATCH_ORDERS[0] = args.batch_orders
     modes: List[str] = ["normal", "full"] if args.synchronous == "both" else [args.synchronous]
 
     from importlib.metadata import version
@@ -328,6 +401,8 @@ def main() -> None:
             ours: List[float] = []
             theirs: List[float] = []
             equivalent: List[float] = []
+            many: List[float] = []
+            batched: List[float] = []
             for attempt in range(args.repeat):
                 ours.append(
                     measure("order_core", run_order_core, workdir, mode, args.orders, attempt)
@@ -335,6 +410,26 @@ def main() -> None:
                 theirs.append(
                     measure(
                         "eventsourcing", run_eventsourcing, workdir, mode, args.orders, attempt
+                    )
+                )
+                many.append(
+                    measure(
+                        "order_core execute_many",
+                        run_order_core_execute_many,
+                        workdir,
+                        mode,
+                        args.orders,
+                        attempt,
+                    )
+                )
+                batched.append(
+                    measure(
+                        "order_core batch()",
+                        run_order_core_batch,
+                        workdir,
+                        mode,
+                        args.orders,
+                        attempt,
                     )
                 )
                 if args.equivalent:
@@ -351,6 +446,13 @@ def main() -> None:
             print(
                 f"  best: order_core {max(ours):,.0f}/s, eventsourcing {max(theirs):,.0f}/s,"
                 f" ratio {max(ours) / max(theirs):.1f}x"
+            )
+            print(
+                f"  group commit ({args.batch_orders * COMMANDS_PER_ORDER} commands per"
+                f" transaction): execute_many {max(many):,.0f}/s"
+                f" ({max(many) / max(ours):.1f}x order_core per command),"
+                f" batch() {max(batched):,.0f}/s ({max(batched) / max(ours):.1f}x);"
+                f" execute_many vs eventsourcing {max(many) / max(theirs):.1f}x"
             )
             if equivalent:
                 print(

@@ -9,6 +9,8 @@ from typing import Any, Dict, List, Optional
 
 import order_core
 from order_core import (
+    CommandOutcome,
+    CommandRejected,
     ConcurrencyError,
     DomainError,
     EventEnvelope,
@@ -22,9 +24,12 @@ from order_core import (
 
 
 def lifecycle(service: OrderService) -> Order:
-    order_id: str = service.create_order("customer-123", command_id="create-1")
-    version: int = service.add_item(order_id, "product-456", 2, Decimal("29.99"))
-    version = service.add_item(order_id, "product-789", 1, 49.99, expected_version=version)
+    created: CommandOutcome = service.create_order("customer-123", command_id="create-1")
+    order_id: str = created.order_id
+    version: int = service.add_item(order_id, "product-456", 2, Decimal("29.99")).version
+    added = service.add_item(order_id, "product-789", 1, 49.99, expected_version=version)
+    positions: List[int] = added.positions
+    assert not added.replayed and len(positions) == len(added.events) == 1
     service.remove_item(order_id, "product-789", quantity=1)
     service.add_item(order_id, "product-789", 1, "49.99")
     service.place_order(order_id)
@@ -44,7 +49,7 @@ def codes(service: OrderService) -> List[str]:
         service.place_order("missing")
     except OrderNotFound as e:
         seen.append(e.code)
-    order_id = service.create_order("c")
+    order_id = service.create_order("c").order_id
     try:
         service.add_item(order_id, "p", 1, "0.001")
     except DomainError as e:
@@ -59,6 +64,26 @@ def codes(service: OrderService) -> List[str]:
         seen.append(e.code)
     except OrderError as e:
         seen.append("unexpected " + e.message)
+    return seen
+
+
+def batched(service: OrderService) -> List[str]:
+    """One transaction for many commands; each answers accepted or rejected."""
+    with service.batch() as batch:
+        order_id: str = batch.create_order("customer-9")
+        batch.add_item(order_id, "p", 1, "1.001")
+        batch.add_item(order_id, "p", 1, Decimal("1.00"), command_id="add-p")
+    outcomes = batch.outcomes + service.execute_many(
+        [{"type": "PlaceOrder", "orderId": order_id, "expectedVersion": 2}]
+    )
+    seen: List[str] = []
+    for outcome in outcomes:
+        if isinstance(outcome, CommandRejected):
+            retryable: bool = outcome.retryable
+            error: OrderError = outcome.error
+            seen.append(f"{outcome.code} retryable={retryable} {type(error).__name__}")
+        else:
+            seen.append(f"v{outcome.version} at {outcome.positions}")
     return seen
 
 
@@ -90,6 +115,12 @@ def main() -> None:
             "invalid_input",
         ]
         assert replay(service.events(order.id)) == order.to_dict()
+        assert [line.split(" at ")[0] for line in batched(service)] == [
+            "v1",
+            "invalid_price retryable=False DomainError",
+            "v2",
+            "v3",
+        ]
         assert len(service.list_orders("customer-123")) == 1
         assert service.rebuild_read_models() == len(service.all_events())
         with OrderService() as copy:

@@ -22,7 +22,7 @@ pub fn money_to_decimal(py: Python<'_>, money: Money) -> PyResult<Bound<'_, PyAn
     decimal_type(py)?.call1((money.to_string(),))
 }
 
-fn type_name(value: &Bound<'_, PyAny>) -> String {
+pub fn type_name(value: &Bound<'_, PyAny>) -> String {
     value
         .get_type()
         .name()

@@ -97,6 +97,17 @@ impl From<DecodeError> for Failure {
     }
 }
 
+impl Failure {
+    /// Whether the same command may succeed later (the store or the runtime failed), as a
+    /// `POST /commands` outcome's `retryable` says; a rejection that stays is not.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Failure::Engine(e) => e.is_retryable(),
+            Failure::Domain(_) | Failure::Decode(_) => false,
+        }
+    }
+}
+
 /// Input the adapter itself rejects (a value of the wrong Python type).
 pub fn invalid_input(message: impl Into<String>) -> Failure {
     Failure::Decode(DecodeError {
@@ -161,20 +172,33 @@ fn exception_type(py: Python<'_>, kind: Kind) -> PyResult<Bound<'_, PyType>> {
     })
 }
 
-fn to_exception(py: Python<'_>, failure: Failure) -> PyErr {
-    let (kind, code, message) = classify(&failure);
+fn build_exception(py: Python<'_>, kind: Kind, code: &str, message: &str) -> PyErr {
     let build = || -> PyResult<PyErr> {
-        let instance = exception_type(py, kind)?.call1((message.as_str(),))?;
+        let instance = exception_type(py, kind)?.call1((message,))?;
         instance.setattr("code", code)?;
-        instance.setattr("message", message.as_str())?;
+        instance.setattr("message", message)?;
         Ok(PyErr::from_value(instance))
     };
     build().unwrap_or_else(|e| e)
 }
 
+/// The stable code and the human message of a failure, as its exception carries them.
+pub fn describe(failure: &Failure) -> (&'static str, String) {
+    let (_, code, message) = classify(failure);
+    (code, message)
+}
+
+/// The exception a single call raises for `failure`, with `message` in place of its own
+/// (a batch that failed as a whole says so beside the store's words).
+pub fn exception(py: Python<'_>, failure: &Failure, message: &str) -> PyErr {
+    let (kind, code, _) = classify(failure);
+    build_exception(py, kind, code, message)
+}
+
 impl From<Failure> for PyErr {
     fn from(failure: Failure) -> Self {
-        Python::attach(|py| to_exception(py, failure))
+        let (kind, code, message) = classify(&failure);
+        Python::attach(|py| build_exception(py, kind, code, &message))
     }
 }
 

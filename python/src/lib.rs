@@ -1,8 +1,11 @@
 //! `order_core._native`: the order domain for Python. This file only wires the modules.
 
+mod batch;
+mod commands;
 mod convert;
 mod environment;
 mod errors;
+mod outcome;
 mod pure;
 mod service;
 mod store;
@@ -17,6 +20,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<views::PyOrder>()?;
     m.add_class::<views::PyOrderItem>()?;
     m.add_class::<views::PyEventEnvelope>()?;
+    m.add_class::<outcome::PyCommandOutcome>()?;
+    m.add_class::<outcome::PyCommandRejected>()?;
+    m.add_class::<batch::Batch>()?;
     m.add_function(wrap_pyfunction!(pure::initial_state, m)?)?;
     m.add_function(wrap_pyfunction!(pure::decide, m)?)?;
     m.add_function(wrap_pyfunction!(pure::evolve, m)?)?;

@@ -6,21 +6,22 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 
 use order_core::{
-    AddItem, AsOf, CancelOrder, Command, CommandOptions, CommandOutcome, CreateOrder, Engine,
-    EngineConfig, EngineError, MemoryStore, NativeRuntime, PlaceOrder, RemoveItem, StoreError,
-    StoredEvent,
+    AsOf, Command, CommandOptions, CommandOutcome, Engine, EngineConfig, EngineError, MemoryStore,
+    NativeRuntime, StoreError, StoredEvent,
 };
 use order_store::{SqliteStore, Synchronous};
 use pyo3::prelude::*;
-use uuid::Uuid;
 
-use crate::convert::{from_plain, price_text, quantity_text, to_plain, utc_datetime};
+use crate::batch::{self, Batch};
+use crate::commands;
+use crate::convert::{from_plain, to_plain, utc_datetime};
 use crate::environment::HostEnvironment;
 use crate::errors::{invalid_input, Failure};
+use crate::outcome::PyCommandOutcome;
 use crate::store::AnyStore;
 use crate::views::{PyEventEnvelope, PyOrder};
 
-type HostEngine = Engine<AnyStore, HostEnvironment>;
+pub(crate) type HostEngine = Engine<AnyStore, HostEnvironment>;
 
 /// Page size when a query asks for everything; bounds memory per store round trip.
 const PAGE: usize = 1_000;
@@ -52,7 +53,7 @@ impl OrderService {
     }
 
     /// Runs `work` on the engine with the GIL released.
-    fn with_engine<T: Send>(
+    pub(crate) fn with_engine<T: Send>(
         &self,
         py: Python<'_>,
         work: impl FnOnce(&mut HostEngine) -> Result<T, Failure> + Send,
@@ -64,7 +65,12 @@ impl OrderService {
         })
     }
 
-    fn options(&self, expected_version: Option<u64>, command_id: Option<String>) -> CommandOptions {
+    /// The options a command runs under: the caller's, and this service's actor.
+    pub(crate) fn options(
+        &self,
+        expected_version: Option<u64>,
+        command_id: Option<String>,
+    ) -> CommandOptions {
         CommandOptions {
             command_id,
             expected_version,
@@ -73,16 +79,17 @@ impl OrderService {
         }
     }
 
-    /// Handles a command; returns the stream version after it.
+    /// Handles one command in its own transaction.
     fn handle(
         &self,
         py: Python<'_>,
         command: Command,
         options: CommandOptions,
-    ) -> Result<u64, Failure> {
-        self.with_engine(py, |engine| {
-            Ok(handle_in_one_transaction(engine, command, options)?.version)
-        })
+    ) -> PyResult<PyCommandOutcome> {
+        let outcome = self.with_engine(py, |engine| {
+            handle_in_one_transaction(engine, command, options)
+        })?;
+        Ok(outcome.into())
     }
 }
 
@@ -159,32 +166,22 @@ impl OrderService {
         })
     }
 
-    /// Creates an order; returns its id (a fresh UUID v7 unless `order_id` is given).
-    #[pyo3(signature = (customer_id, order_id=None, command_id=None))]
+    /// Creates an order (with a fresh UUID v7 as its id unless `order_id` is given).
+    #[pyo3(signature = (customer_id, order_id=None, *, command_id=None))]
     fn create_order(
         &self,
         py: Python<'_>,
         customer_id: String,
         order_id: Option<String>,
         command_id: Option<String>,
-    ) -> PyResult<String> {
-        let mut options = self.options(None, command_id);
-        // Without an explicit id, a retry (same command_id) answers for the order the first
-        // attempt created; the engine looks that up inside the command's transaction.
-        options.order_id_generated = order_id.is_none();
-        let outcome = self.with_engine(py, |engine| {
-            let command = Command::CreateOrder(CreateOrder {
-                order_id: order_id.unwrap_or_else(|| Uuid::now_v7().to_string()),
-                customer_id,
-            });
-            handle_in_one_transaction(engine, command, options)
-        })?;
-        Ok(outcome.order_id)
+    ) -> PyResult<PyCommandOutcome> {
+        let (command, options) =
+            commands::create_order(customer_id, order_id, self.options(None, command_id));
+        self.handle(py, command, options)
     }
 
-    /// Adds `quantity` units of a product at `price` (Decimal, str, int or float); returns
-    /// the order's version after the command.
-    #[pyo3(signature = (order_id, product_id, quantity, price, expected_version=None, command_id=None))]
+    /// Adds `quantity` units of a product at `price` (Decimal, str, int or float).
+    #[pyo3(signature = (order_id, product_id, quantity, price, *, expected_version=None, command_id=None))]
     #[allow(clippy::too_many_arguments)]
     fn add_item(
         &self,
@@ -195,18 +192,13 @@ impl OrderService {
         price: &Bound<'_, PyAny>,
         expected_version: Option<u64>,
         command_id: Option<String>,
-    ) -> PyResult<u64> {
-        let command = Command::AddItem(AddItem {
-            order_id,
-            product_id,
-            quantity: quantity_text(quantity)?,
-            price: price_text(price)?,
-        });
-        Ok(self.handle(py, command, self.options(expected_version, command_id))?)
+    ) -> PyResult<PyCommandOutcome> {
+        let command = commands::add_item(order_id, product_id, quantity, price)?;
+        self.handle(py, command, self.options(expected_version, command_id))
     }
 
     /// Removes `quantity` units of a product, or the whole line when `quantity` is None.
-    #[pyo3(signature = (order_id, product_id, quantity=None, expected_version=None, command_id=None))]
+    #[pyo3(signature = (order_id, product_id, quantity=None, *, expected_version=None, command_id=None))]
     fn remove_item(
         &self,
         py: Python<'_>,
@@ -215,28 +207,24 @@ impl OrderService {
         quantity: Option<&Bound<'_, PyAny>>,
         expected_version: Option<u64>,
         command_id: Option<String>,
-    ) -> PyResult<u64> {
-        let command = Command::RemoveItem(RemoveItem {
-            order_id,
-            product_id,
-            quantity: quantity.map(quantity_text).transpose()?,
-        });
-        Ok(self.handle(py, command, self.options(expected_version, command_id))?)
+    ) -> PyResult<PyCommandOutcome> {
+        let command = commands::remove_item(order_id, product_id, quantity)?;
+        self.handle(py, command, self.options(expected_version, command_id))
     }
 
-    #[pyo3(signature = (order_id, expected_version=None, command_id=None))]
+    #[pyo3(signature = (order_id, *, expected_version=None, command_id=None))]
     fn place_order(
         &self,
         py: Python<'_>,
         order_id: String,
         expected_version: Option<u64>,
         command_id: Option<String>,
-    ) -> PyResult<u64> {
-        let command = Command::PlaceOrder(PlaceOrder { order_id });
-        Ok(self.handle(py, command, self.options(expected_version, command_id))?)
+    ) -> PyResult<PyCommandOutcome> {
+        let command = commands::place_order(order_id);
+        self.handle(py, command, self.options(expected_version, command_id))
     }
 
-    #[pyo3(signature = (order_id, reason=None, expected_version=None, command_id=None))]
+    #[pyo3(signature = (order_id, reason=None, *, expected_version=None, command_id=None))]
     fn cancel_order(
         &self,
         py: Python<'_>,
@@ -244,9 +232,30 @@ impl OrderService {
         reason: Option<String>,
         expected_version: Option<u64>,
         command_id: Option<String>,
-    ) -> PyResult<u64> {
-        let command = Command::CancelOrder(CancelOrder { order_id, reason });
-        Ok(self.handle(py, command, self.options(expected_version, command_id))?)
+    ) -> PyResult<PyCommandOutcome> {
+        let command = commands::cancel_order(order_id, reason);
+        self.handle(py, command, self.options(expected_version, command_id))
+    }
+
+    /// Decides `commands` (dicts in the JSON shape of `POST /commands`) in order and commits
+    /// them in one transaction; returns one outcome per command. A rejected command writes
+    /// nothing and stops nothing; if the transaction fails, every outcome says so.
+    fn execute_many(
+        &self,
+        py: Python<'_>,
+        commands: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let items = commands
+            .try_iter()?
+            .map(|item| Ok(commands::from_dict(&item?, self.options(None, None))))
+            .collect::<PyResult<Vec<_>>>()?;
+        batch::execute(self, py, items)
+    }
+
+    /// A batch to queue commands on with the methods above; they run as one `execute_many`
+    /// when its `with` block ends.
+    fn batch(slf: Py<Self>) -> Batch {
+        Batch::new(slf)
     }
 
     /// The order now, or as of a stream `version` or a moment `at` (aware datetime,

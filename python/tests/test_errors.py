@@ -40,7 +40,7 @@ def test_hierarchy() -> None:
 )
 def test_codes_and_classes(action, cls, code) -> None:  # type: ignore[no-untyped-def]
     service = OrderService()
-    order_id = service.create_order("c")
+    order_id = service.create_order("c").order_id
     with pytest.raises(cls) as raised:
         action(service, order_id)
     error = raised.value

@@ -20,7 +20,7 @@ def exported(service: OrderService) -> List[Dict[str, Any]]:
 
 def seeded_log() -> List[Dict[str, Any]]:
     with OrderService() as source:
-        order_id = source.create_order("customer-123", order_id="o-1")
+        order_id = source.create_order("customer-123", order_id="o-1").order_id
         source.add_item(order_id, "product-456", 2, "29.99", command_id="add-1")
         source.add_item(order_id, "product-789", 1, "49.99")
         source.place_order(order_id)
@@ -40,7 +40,7 @@ def test_a_log_imports_into_memory_and_into_a_file(db_path: Path) -> None:
             assert exported(target) == log
             assert target.verify()["mismatches"] == []
             # Command ids recorded in the imported metadata keep retries idempotent.
-            assert target.add_item("o-1", "product-456", 2, "29.99", command_id="add-1") == 2
+            assert target.add_item("o-1", "product-456", 2, "29.99", command_id="add-1").version == 2
             assert len(target.all_events()) == 5
 
 

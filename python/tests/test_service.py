@@ -12,7 +12,7 @@ from order_core import OrderService
 
 
 def seed(service: OrderService) -> str:
-    order_id = service.create_order("customer-123")
+    order_id = service.create_order("customer-123").order_id
     service.add_item(order_id, "product-456", 2, Decimal("29.99"))
     service.add_item(order_id, "product-789", 1, Decimal("49.99"))
     service.place_order(order_id)
@@ -32,18 +32,18 @@ def test_seed_scenario_totals_exactly(service: OrderService) -> None:
 
 
 def test_create_order_returns_a_uuid_v7_or_the_given_id(service: OrderService) -> None:
-    generated = service.create_order("c")
+    generated = service.create_order("c").order_id
     assert len(generated) == 36 and generated[14] == "7"
-    assert service.create_order("c", order_id="o-explicit") == "o-explicit"
+    assert service.create_order("c", order_id="o-explicit").order_id == "o-explicit"
 
 
 def test_commands_return_the_new_version(service: OrderService) -> None:
-    order_id = service.create_order("c")
-    assert service.add_item(order_id, "p", 1, "1.00") == 2
-    assert service.remove_item(order_id, "p") == 3
-    assert service.cancel_order(order_id, reason="changed my mind") == 4
+    order_id = service.create_order("c").order_id
+    assert service.add_item(order_id, "p", 1, "1.00").version == 2
+    assert service.remove_item(order_id, "p").version == 3
+    assert service.cancel_order(order_id, reason="changed my mind").version == 4
     # Idempotent no-op: no new event, same version.
-    assert service.cancel_order(order_id) == 4
+    assert service.cancel_order(order_id).version == 4
     order = service.get_order(order_id)
     assert order.status == "cancelled"
     assert order.cancel_reason == "changed my mind"
@@ -65,13 +65,13 @@ def test_commands_return_the_new_version(service: OrderService) -> None:
 def test_prices_in_every_accepted_type(
     service: OrderService, price: object, expected: Decimal
 ) -> None:
-    order_id = service.create_order("c")
+    order_id = service.create_order("c").order_id
     service.add_item(order_id, "p", 1, price)  # type: ignore[arg-type]
     assert service.get_order(order_id).items[0].price == expected
 
 
 def test_float_money_does_not_drift(service: OrderService) -> None:
-    order_id = service.create_order("c")
+    order_id = service.create_order("c").order_id
     service.add_item(order_id, "a", 1, 0.1)
     service.add_item(order_id, "b", 1, 0.2)
     assert service.get_order(order_id).total == Decimal("0.30")
@@ -79,7 +79,7 @@ def test_float_money_does_not_drift(service: OrderService) -> None:
 
 @pytest.mark.parametrize("price", ["0.001", Decimal("1.005"), 0.001, 1e-5, -1, "abc", float("nan")])
 def test_bad_prices_are_invalid_price(service: OrderService, price: object) -> None:
-    order_id = service.create_order("c")
+    order_id = service.create_order("c").order_id
     with pytest.raises(order_core.DomainError) as raised:
         service.add_item(order_id, "p", 1, price)  # type: ignore[arg-type]
     assert raised.value.code == "invalid_price"
@@ -87,7 +87,7 @@ def test_bad_prices_are_invalid_price(service: OrderService, price: object) -> N
 
 @pytest.mark.parametrize("quantity", [0, -1, 1.5])
 def test_bad_quantities_are_invalid_quantity(service: OrderService, quantity: object) -> None:
-    order_id = service.create_order("c")
+    order_id = service.create_order("c").order_id
     with pytest.raises(order_core.DomainError) as raised:
         service.add_item(order_id, "p", quantity, "1.00")  # type: ignore[arg-type]
     assert raised.value.code == "invalid_quantity"
@@ -100,7 +100,7 @@ def test_bad_quantities_are_invalid_quantity(service: OrderService, quantity: ob
 def test_wrong_types_are_invalid_input(
     service: OrderService, quantity: object, price: object, fragment: str
 ) -> None:
-    order_id = service.create_order("c")
+    order_id = service.create_order("c").order_id
     with pytest.raises(order_core.InvalidInput) as raised:
         service.add_item(order_id, "p", quantity, price)  # type: ignore[arg-type]
     assert raised.value.code == "invalid_input"
@@ -133,7 +133,7 @@ def test_to_dict_feeds_the_pure_projection(service: OrderService) -> None:
 
 def test_events_and_all_events(service: OrderService) -> None:
     first = seed(service)
-    second = service.create_order("someone-else")
+    second = service.create_order("someone-else").order_id
     events = service.events(first)
     assert [e.type for e in events] == ["OrderCreated", "ItemAdded", "ItemAdded", "OrderPlaced"]
     assert [e.version for e in events] == [1, 2, 3, 4]
@@ -171,7 +171,7 @@ def test_temporal_queries(service: OrderService) -> None:
 
 
 def test_list_orders_pages_oldest_first(service: OrderService) -> None:
-    ids = [service.create_order("c-1", order_id=f"o-{i}") for i in range(5)]
+    ids = [service.create_order("c-1", order_id=f"o-{i}").order_id for i in range(5)]
     service.create_order("c-2")
     assert [o.id for o in service.list_orders("c-1")] == ids
     page = service.list_orders("c-1", limit=2)
@@ -189,8 +189,8 @@ def test_rebuild_read_models_gives_the_same_views(service: OrderService) -> None
 
 
 def test_expected_version(service: OrderService) -> None:
-    order_id = service.create_order("c")
-    assert service.add_item(order_id, "p", 1, "1", expected_version=1) == 2
+    order_id = service.create_order("c").order_id
+    assert service.add_item(order_id, "p", 1, "1", expected_version=1).version == 2
     with pytest.raises(order_core.ConcurrencyError) as raised:
         service.add_item(order_id, "q", 1, "1", expected_version=1)
     assert raised.value.code == "concurrency_conflict"
@@ -225,7 +225,7 @@ def test_repr_says_where_the_data_lives(service: OrderService) -> None:
 def test_threads_can_share_one_service(service: OrderService) -> None:
     import threading
 
-    order_ids = [service.create_order("c") for _ in range(4)]
+    order_ids = [service.create_order("c").order_id for _ in range(4)]
     errors: list = []
 
     def worker(order_id: str) -> None:

@@ -33,7 +33,7 @@ def run_python(code: str) -> str:
 
 def test_file_is_written_closed_and_reopened_by_another_process(db_path: Path) -> None:
     with OrderService(db_path) as service:
-        order_id = service.create_order("customer-123", order_id="o-1")
+        order_id = service.create_order("customer-123", order_id="o-1").order_id
         service.add_item(order_id, "product-456", 2, Decimal("29.99"))
         service.add_item(order_id, "product-789", 1, 49.99)
     assert db_path.exists()
@@ -61,7 +61,7 @@ def test_file_is_written_closed_and_reopened_by_another_process(db_path: Path) -
 
 def test_the_file_holds_the_shared_store_schema(db_path: Path) -> None:
     with OrderService(db_path) as service:
-        order_id = service.create_order("c", order_id="o-1")
+        order_id = service.create_order("c", order_id="o-1").order_id
         service.add_item(order_id, "p", 3, "0.10")
     with sqlite3.connect(db_path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -79,7 +79,7 @@ def test_the_file_holds_the_shared_store_schema(db_path: Path) -> None:
 
 def test_snapshots_are_written_and_loading_from_them_matches(db_path: Path) -> None:
     with OrderService(db_path, snapshot_every=3) as service:
-        order_id = service.create_order("c")
+        order_id = service.create_order("c").order_id
         for i in range(7):
             service.add_item(order_id, f"p-{i}", 1, "1.01")
         expected = service.get_order(order_id)
@@ -175,7 +175,7 @@ def test_two_processes_same_expected_version_exactly_one_conflict_per_pair(
     db_path: Path,
 ) -> None:
     with OrderService(db_path) as service:
-        order_id = service.create_order("c")
+        order_id = service.create_order("c").order_id
     outcomes = start_workers(race_with_expected_version, db_path, order_id)
     for round_ in range(ROUNDS):
         pair = sorted([outcomes[0][round_], outcomes[1][round_]])
@@ -195,7 +195,7 @@ def test_two_processes_same_expected_version_exactly_one_conflict_per_pair(
 
 def test_two_processes_retrying_lose_and_duplicate_nothing(db_path: Path) -> None:
     with OrderService(db_path) as service:
-        order_id = service.create_order("c")
+        order_id = service.create_order("c").order_id
     start_workers(race_retrying, db_path, order_id)
     with OrderService(db_path) as service:
         events = service.events(order_id)
@@ -213,7 +213,7 @@ def race_create_retry(path: str, order_id: str, worker: int, barrier: Any, resul
     with OrderService(path) as service:
         barrier.wait()
         for i in range(ROUNDS):
-            created.append(service.create_order("c", command_id=f"create-{i}"))
+            created.append(service.create_order("c", command_id=f"create-{i}").order_id)
     results.put((worker, created))
 
 

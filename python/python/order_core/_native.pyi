@@ -4,9 +4,25 @@ import os
 from datetime import datetime
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Dict, List, Optional, Sequence, Union, final
+from typing import (
+    Any,
+    Dict,
+    Generic,
+    Iterable,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Sequence,
+    TypeVar,
+    Union,
+    final,
+)
 
 __all__ = [
+    "Batch",
+    "CommandOutcome",
+    "CommandRejected",
     "ConcurrencyError",
     "DomainError",
     "EventEnvelope",
@@ -107,7 +123,113 @@ class EventEnvelope:
     def to_dict(self) -> _JsonDict: ...
 
 @final
-class OrderService:
+class CommandOutcome:
+    """What an applied command did (or, with `replayed`, what its first call did)."""
+
+    @property
+    def accepted(self) -> Literal[True]: ...
+    @property
+    def command_id(self) -> Optional[str]: ...
+    @property
+    def order_id(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def positions(self) -> List[int]: ...
+    @property
+    def events(self) -> List[EventEnvelope]: ...
+    @property
+    def replayed(self) -> bool: ...
+    def to_dict(self) -> _JsonDict: ...
+    def __index__(self) -> int: ...
+    def __int__(self) -> int: ...
+
+@final
+class CommandRejected:
+    """A command of a batch that was not applied; it wrote nothing."""
+
+    @property
+    def accepted(self) -> Literal[False]: ...
+    @property
+    def command_id(self) -> Optional[str]: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def retryable(self) -> bool: ...
+    @property
+    def error(self) -> OrderError: ...
+    def to_dict(self) -> _JsonDict: ...
+
+_Outcome = Union[CommandOutcome, CommandRejected]
+
+# The command methods, written once for the service (each runs at once and returns its
+# outcome) and the batch (each is queued; `create_order` returns the order id to be).
+_Created = TypeVar("_Created")
+_Queued = TypeVar("_Queued")
+
+class _CommandMethods(Generic[_Created, _Queued]):
+    def create_order(
+        self,
+        customer_id: str,
+        order_id: Optional[str] = None,
+        *,
+        command_id: Optional[str] = None,
+    ) -> _Created: ...
+    def add_item(
+        self,
+        order_id: str,
+        product_id: str,
+        quantity: _Quantity,
+        price: _Price,
+        *,
+        expected_version: Optional[int] = None,
+        command_id: Optional[str] = None,
+    ) -> _Queued: ...
+    def remove_item(
+        self,
+        order_id: str,
+        product_id: str,
+        quantity: Optional[_Quantity] = None,
+        *,
+        expected_version: Optional[int] = None,
+        command_id: Optional[str] = None,
+    ) -> _Queued: ...
+    def place_order(
+        self,
+        order_id: str,
+        *,
+        expected_version: Optional[int] = None,
+        command_id: Optional[str] = None,
+    ) -> _Queued: ...
+    def cancel_order(
+        self,
+        order_id: str,
+        reason: Optional[str] = None,
+        *,
+        expected_version: Optional[int] = None,
+        command_id: Optional[str] = None,
+    ) -> _Queued: ...
+
+@final
+class Batch(_CommandMethods[str, None]):
+    """Commands queued with the service's method names; they run as one transaction when
+    the `with` block ends without an exception."""
+
+    @property
+    def outcomes(self) -> List[_Outcome]: ...
+    def __len__(self) -> int: ...
+    def __enter__(self) -> "Batch": ...
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> bool: ...
+
+@final
+class OrderService(_CommandMethods[CommandOutcome, CommandOutcome]):
     def __new__(
         cls,
         path: Union[str, "os.PathLike[str]", None] = None,
@@ -116,42 +238,8 @@ class OrderService:
         snapshot_every: int = 100,
         actor: Optional[str] = None,
     ) -> "OrderService": ...
-    def create_order(
-        self,
-        customer_id: str,
-        order_id: Optional[str] = None,
-        command_id: Optional[str] = None,
-    ) -> str: ...
-    def add_item(
-        self,
-        order_id: str,
-        product_id: str,
-        quantity: _Quantity,
-        price: _Price,
-        expected_version: Optional[int] = None,
-        command_id: Optional[str] = None,
-    ) -> int: ...
-    def remove_item(
-        self,
-        order_id: str,
-        product_id: str,
-        quantity: Optional[_Quantity] = None,
-        expected_version: Optional[int] = None,
-        command_id: Optional[str] = None,
-    ) -> int: ...
-    def place_order(
-        self,
-        order_id: str,
-        expected_version: Optional[int] = None,
-        command_id: Optional[str] = None,
-    ) -> int: ...
-    def cancel_order(
-        self,
-        order_id: str,
-        reason: Optional[str] = None,
-        expected_version: Optional[int] = None,
-        command_id: Optional[str] = None,
-    ) -> int: ...
+    def execute_many(self, commands: Iterable[Mapping[str, Any]]) -> List[_Outcome]: ...
+    def batch(self) -> Batch: ...
     def get_order(
         self,
         order_id: str,

@@ -56,6 +56,7 @@ impl EngineError {
                 StoreError::Corrupt(_)
                 | StoreError::Busy(_)
                 | StoreError::Full(_)
+                | StoreError::Unavailable(_)
                 | StoreError::Backend(_) => true,
             },
             EngineError::Runtime(_) => true,

@@ -98,6 +98,8 @@ fn collect(web_dir: &Path, path: &Path, files: &mut Vec<(String, PathBuf)>) {
         for entry in entries.flatten() {
             collect(web_dir, &entry.path(), files);
         }
+    } else if !path.is_file() {
+        // Not built yet (pkg/ before scripts/build-web.sh): nothing to embed.
     } else if let Ok(relative) = path.strip_prefix(web_dir) {
         let relative = relative.to_string_lossy().replace('\\', "/");
         if web_files::is_served(&relative) {

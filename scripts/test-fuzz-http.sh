@@ -25,9 +25,12 @@ bin=target/debug/order-server
 [ -n "${CARGO_TARGET_DIR:-}" ] && bin="$CARGO_TARGET_DIR/debug/order-server"
 
 work=$(mktemp -d)
-pids=()
+# Each server's pid goes to a file: `start` runs in a command substitution (a subshell),
+# so a variable it set would never reach this cleanup and the servers would outlive the run.
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pidfile in "$work"/*.pid; do
+    [ -e "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -37,7 +40,7 @@ start() {
   local name=$1; shift
   "$bin" serve --db "$work/$name.db" --listen 127.0.0.1:0 --web-dir "$work/no-web" "$@" \
     >"$work/$name.out" 2>"$work/$name.err" &
-  pids+=($!)
+  echo $! >"$work/$name.pid"
   for _ in $(seq 1 600); do
     if grep -q 'listening on' "$work/$name.out" 2>/dev/null; then
       sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$work/$name.out"

@@ -40,10 +40,25 @@ impl Log {
     }
 }
 
-fn settings(stall_ms: u64) -> FeedSettings {
-    FeedSettings {
+/// A stream on `log` with its two signals: this process's commits and the shutdown.
+struct Feed {
+    items: mpsc::Receiver<FeedItem>,
+    commits: watch::Sender<u64>,
+    stop: watch::Sender<bool>,
+}
+
+fn follow(log: &Log, selection: Selection, after: u64, stall_ms: u64) -> Feed {
+    let (commits, updates) = watch::channel(0);
+    let (stop, stopping) = watch::channel(false);
+    let settings = FeedSettings {
         heartbeat: Duration::from_secs(15),
         stall_timeout: Duration::from_millis(stall_ms),
+    };
+    let items = open(log.queries(), updates, stopping, selection, after, settings);
+    Feed {
+        items,
+        commits,
+        stop,
     }
 }
 
@@ -63,38 +78,20 @@ async fn the_global_feed_sends_every_event_after_the_cursor_then_new_ones_as_the
     for i in 0..3 {
         log.create(&format!("o-{i}"), "c");
     }
-    let (commits, updates) = watch::channel(0);
-    let (_stop, stopping) = watch::channel(false);
-    let mut feed = open(
-        log.queries(),
-        updates,
-        stopping,
-        Selection::All,
-        1,
-        settings(5_000),
-    );
-    assert_eq!(id_of(&next(&mut feed).await.unwrap()), "2");
-    assert_eq!(id_of(&next(&mut feed).await.unwrap()), "3");
+    let mut feed = follow(&log, Selection::All, 1, 5_000);
+    assert_eq!(id_of(&next(&mut feed.items).await.unwrap()), "2");
+    assert_eq!(id_of(&next(&mut feed.items).await.unwrap()), "3");
     log.create("o-late", "c");
-    commits.send_modify(|n| *n += 1);
-    assert_eq!(id_of(&next(&mut feed).await.unwrap()), "4");
+    feed.commits.send_modify(|n| *n += 1);
+    assert_eq!(id_of(&next(&mut feed.items).await.unwrap()), "4");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commits_of_another_process_reach_the_feed_without_a_signal() {
     let mut log = Log::new();
-    let (_commits, updates) = watch::channel(0);
-    let (_stop, stopping) = watch::channel(false);
-    let mut feed = open(
-        log.queries(),
-        updates,
-        stopping,
-        Selection::All,
-        0,
-        settings(5_000),
-    );
+    let mut feed = follow(&log, Selection::All, 0, 5_000);
     log.create("o-1", "c");
-    assert_eq!(id_of(&next(&mut feed).await.unwrap()), "1");
+    assert_eq!(id_of(&next(&mut feed.items).await.unwrap()), "1");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,22 +100,12 @@ async fn a_customer_feed_holds_only_their_orders_with_global_positions_as_ids() 
     log.create("o-a1", "alice");
     log.create("o-b1", "bob");
     log.create("o-a2", "alice");
-    let (_commits, updates) = watch::channel(0);
-    let (_stop, stopping) = watch::channel(false);
-    let selection = Selection::Customer("alice".into());
-    let mut feed = open(
-        log.queries(),
-        updates,
-        stopping,
-        selection,
-        0,
-        settings(5_000),
-    );
-    assert_eq!(id_of(&next(&mut feed).await.unwrap()), "1");
-    assert_eq!(id_of(&next(&mut feed).await.unwrap()), "3");
+    let mut feed = follow(&log, Selection::Customer("alice".into()), 0, 5_000);
+    assert_eq!(id_of(&next(&mut feed.items).await.unwrap()), "1");
+    assert_eq!(id_of(&next(&mut feed.items).await.unwrap()), "3");
     log.create("o-b2", "bob");
     log.create("o-a3", "alice");
-    assert_eq!(id_of(&next(&mut feed).await.unwrap()), "5");
+    assert_eq!(id_of(&next(&mut feed.items).await.unwrap()), "5");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,18 +113,8 @@ async fn an_order_feed_counts_its_cursor_in_stream_versions() {
     let mut log = Log::new();
     log.create("o-other", "c");
     log.create("o-1", "c");
-    let (_commits, updates) = watch::channel(0);
-    let (_stop, stopping) = watch::channel(false);
-    let selection = Selection::Order("o-1".into());
-    let mut feed = open(
-        log.queries(),
-        updates,
-        stopping,
-        selection,
-        0,
-        settings(5_000),
-    );
-    let first = next(&mut feed).await.unwrap();
+    let mut feed = follow(&log, Selection::Order("o-1".into()), 0, 5_000);
+    let first = next(&mut feed.items).await.unwrap();
     assert_eq!(id_of(&first), "1", "version 1, although position 2");
     let envelope: serde_json::Value = serde_json::from_str(&first.data).unwrap();
     assert_eq!(envelope["position"], 2, "{envelope}");
@@ -151,20 +128,11 @@ async fn a_consumer_that_stops_reading_is_disconnected_after_the_stall_timeout()
     for i in 0..total {
         log.create(&format!("o-{i}"), "c");
     }
-    let (_commits, updates) = watch::channel(0);
-    let (_stop, stopping) = watch::channel(false);
-    let mut feed = open(
-        log.queries(),
-        updates,
-        stopping,
-        Selection::All,
-        0,
-        settings(200),
-    );
+    let mut feed = follow(&log, Selection::All, 0, 200);
     // Read nothing until the stall timeout has passed with events waiting.
     tokio::time::sleep(Duration::from_millis(800)).await;
     let mut received = 0;
-    while let Some(event) = next(&mut feed).await {
+    while let Some(event) = next(&mut feed.items).await {
         received += 1;
         assert_eq!(id_of(&event), received.to_string(), "in position order");
     }
@@ -181,18 +149,9 @@ async fn a_consumer_that_keeps_reading_gets_more_than_the_buffer_holds() {
     for i in 0..total {
         log.create(&format!("o-{i}"), "c");
     }
-    let (_commits, updates) = watch::channel(0);
-    let (_stop, stopping) = watch::channel(false);
-    let mut feed = open(
-        log.queries(),
-        updates,
-        stopping,
-        Selection::All,
-        0,
-        settings(200),
-    );
+    let mut feed = follow(&log, Selection::All, 0, 200);
     for expected in 1..=total {
-        let event = next(&mut feed).await.expect("still open");
+        let event = next(&mut feed.items).await.expect("still open");
         assert_eq!(id_of(&event), expected.to_string());
     }
 }
@@ -201,20 +160,11 @@ async fn a_consumer_that_keeps_reading_gets_more_than_the_buffer_holds() {
 async fn a_shutdown_ends_every_stream() {
     let mut log = Log::new();
     log.create("o-1", "c");
-    let (_commits, updates) = watch::channel(0);
-    let (stop, stopping) = watch::channel(false);
-    let mut feed = open(
-        log.queries(),
-        updates,
-        stopping,
-        Selection::All,
-        0,
-        settings(5_000),
-    );
-    assert_eq!(id_of(&next(&mut feed).await.unwrap()), "1");
-    stop.send(true).unwrap();
+    let mut feed = follow(&log, Selection::All, 0, 5_000);
+    assert_eq!(id_of(&next(&mut feed.items).await.unwrap()), "1");
+    feed.stop.send(true).unwrap();
     assert_eq!(
-        next(&mut feed).await,
+        next(&mut feed.items).await,
         None,
         "the stream ends instead of waiting"
     );

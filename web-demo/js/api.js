@@ -13,6 +13,15 @@ export class SyncFailed extends Error {
 
 const EVENTS_PAGE = 1000; // the server's largest page
 
+/** Pauses before trying the server again while it keeps failing: first and longest. */
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 30000;
+
+/** The pause after another failure, given the last one (0: none yet): doubled, bounded. */
+export function nextRetryDelay(previousMs) {
+  return Math.min(RETRY_MAX_MS, Math.max(RETRY_FIRST_MS, previousMs * 2));
+}
+
 let bearer = null;
 
 /** The token sent with every request from now on (null: none, the server runs open). */

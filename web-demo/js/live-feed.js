@@ -3,10 +3,7 @@
 // the batches the network delivers them in; after a break the feed reconnects from the
 // position the caller says it holds, with a growing pause while the server is unreachable.
 
-import { authHeaders } from './api.js';
-
-const RETRY_FIRST_MS = 1000;
-const RETRY_MAX_MS = 30000;
+import { authHeaders, nextRetryDelay } from './api.js';
 
 export class LiveFeed extends EventTarget {
   /**
@@ -41,7 +38,7 @@ export class LiveFeed extends EventTarget {
         delay = 0; // the server closed a healthy stream (a restart, a slow read): resume now
       } catch (error) {
         if (!this.running) break;
-        delay = Math.min(RETRY_MAX_MS, Math.max(RETRY_FIRST_MS, delay * 2));
+        delay = nextRetryDelay(delay);
         this.setConnected(false, error);
       }
       if (this.running && delay) await new Promise((resolve) => setTimeout(resolve, delay));

@@ -8,13 +8,10 @@
 // pushed by the live feed) are applied to the confirmed engine only: nothing is replayed
 // from the start. Then the client rebases: commands are re-decided, never events merged.
 
-import { eventsAfter, postCommands, SyncFailed } from './api.js';
+import { eventsAfter, nextRetryDelay, postCommands, SyncFailed } from './api.js';
 
 /** Commands per POST /commands request (the server takes up to 1000). */
 const MAX_BATCH = 500;
-/** Backoff for commands the server could not process (`retryable`): first and longest. */
-const RETRY_FIRST_MS = 1000;
-const RETRY_MAX_MS = 30000;
 
 export class OfflineOrders extends EventTarget {
   /**
@@ -243,9 +240,7 @@ export class OfflineOrders extends EventTarget {
 
   /** Doubles the pause before the next post while the server keeps failing; resets after. */
   backOff(failing) {
-    this.retryDelayMs = failing
-      ? Math.min(RETRY_MAX_MS, Math.max(RETRY_FIRST_MS, this.retryDelayMs * 2))
-      : 0;
+    this.retryDelayMs = failing ? nextRetryDelay(this.retryDelayMs) : 0;
     this.retryNotBefore = Date.now() + this.retryDelayMs;
   }
 

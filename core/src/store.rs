@@ -214,6 +214,13 @@ pub trait BatchStore: EventStore {
     /// Opens a batch; an error if one is already open.
     fn begin_batch(&mut self) -> Result<(), StoreError>;
 
+    /// Tells the open batch which streams and command ids its commands name, before they
+    /// run, so that a store across a network can read them all at once instead of one by
+    /// one. A hint: stores that read locally ignore it.
+    fn prefetch(&mut self, _streams: &[&str], _command_ids: &[&str]) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Commits every commit made since `begin_batch`, or none of them. An error means no
     /// commit of the batch may be reported as applied.
     fn finish_batch(&mut self) -> Result<(), StoreError>;

@@ -136,6 +136,9 @@ impl BatchStore for AnyStore {
     fn begin_batch(&mut self) -> Result<(), StoreError> {
         each!(self, s => s.begin_batch())
     }
+    fn prefetch(&mut self, streams: &[&str], command_ids: &[&str]) -> Result<(), StoreError> {
+        each!(self, s => s.prefetch(streams, command_ids))
+    }
     fn finish_batch(&mut self) -> Result<(), StoreError> {
         each!(self, s => s.finish_batch())
     }

@@ -23,7 +23,17 @@ impl<S: BatchStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         &mut self,
         commands: impl IntoIterator<Item = (Command, CommandOptions)>,
     ) -> Result<Vec<CommandResult>, StoreError> {
+        let commands: Vec<(Command, CommandOptions)> = commands.into_iter().collect();
         self.store.begin_batch()?;
+        let streams: Vec<&str> = commands.iter().map(|(c, _)| c.order_id()).collect();
+        let command_ids: Vec<&str> = commands
+            .iter()
+            .filter_map(|(_, o)| o.command_id.as_deref())
+            .collect();
+        if let Err(e) = self.store.prefetch(&streams, &command_ids) {
+            self.store.abort_batch();
+            return Err(e);
+        }
         let results: Vec<CommandResult> = commands
             .into_iter()
             .map(|(command, options)| self.handle(command, options))

@@ -77,8 +77,6 @@ fn is_connection_failure(e: &postgres::Error) -> bool {
 pub(crate) struct Statements {
     pub lock_log_head: Statement,
     pub advance_log_head: Statement,
-    pub advance_checkpoint_and_log_head: Statement,
-    pub commit_checks: Statement,
     pub last_position: Statement,
     pub stream_head: Statement,
     pub put_stream_head: Statement,
@@ -92,10 +90,11 @@ pub(crate) struct Statements {
     pub get_checkpoint: Statement,
     pub set_checkpoint: Statement,
     pub get_snapshot: Statement,
-    pub put_snapshot: Statement,
     pub get_command: Statement,
-    pub insert_command: Statement,
     pub upsert_command: Statement,
+    pub prefetch: Statement,
+    pub prefetch_heads: Statement,
+    pub flush_batch: Statement,
 }
 
 impl Statements {
@@ -103,9 +102,6 @@ impl Statements {
         Ok(Statements {
             lock_log_head: client.prepare(sql::LOCK_LOG_HEAD)?,
             advance_log_head: client.prepare(sql::ADVANCE_LOG_HEAD)?,
-            advance_checkpoint_and_log_head: client
-                .prepare(sql::ADVANCE_CHECKPOINT_AND_LOG_HEAD)?,
-            commit_checks: client.prepare(sql::COMMIT_CHECKS)?,
             last_position: client.prepare(sql::LAST_POSITION)?,
             stream_head: client.prepare(sql::STREAM_HEAD)?,
             put_stream_head: client.prepare(sql::PUT_STREAM_HEAD)?,
@@ -119,10 +115,11 @@ impl Statements {
             get_checkpoint: client.prepare(sql::GET_CHECKPOINT)?,
             set_checkpoint: client.prepare(sql::SET_CHECKPOINT)?,
             get_snapshot: client.prepare(sql::GET_SNAPSHOT)?,
-            put_snapshot: client.prepare(sql::PUT_SNAPSHOT)?,
             get_command: client.prepare(sql::GET_COMMAND)?,
-            insert_command: client.prepare(sql::INSERT_COMMAND)?,
             upsert_command: client.prepare(sql::UPSERT_COMMAND)?,
+            prefetch: client.prepare(sql::PREFETCH)?,
+            prefetch_heads: client.prepare(sql::PREFETCH_HEADS)?,
+            flush_batch: client.prepare(sql::FLUSH_BATCH)?,
         })
     }
 }
@@ -239,7 +236,7 @@ impl Connection {
     /// restarted, or closed it) is run once more on a new connection.
     pub fn read<T>(
         &mut self,
-        work: impl Fn(&mut Client, &Statements) -> Result<T, Fail>,
+        mut work: impl FnMut(&mut Client, &Statements) -> Result<T, Fail>,
     ) -> Result<T, StoreError> {
         self.refuse_failed_batch()?;
         self.ensure_connected()?;
@@ -304,24 +301,37 @@ impl Connection {
         })
     }
 
-    pub fn begin_batch(&mut self) -> Result<(), StoreError> {
+    /// Opens a batch's transaction and locks the `$all` row in the same round trip, so
+    /// that no other writer commits until this batch ends. Returns the last position.
+    pub fn begin_batch(&mut self) -> Result<u64, StoreError> {
         if self.state != TxState::Idle {
             return Err(StoreError::Invalid("a batch is already open".into()));
         }
         self.ensure_connected()?;
-        if let Err(e) = self.client.batch_execute("BEGIN") {
+        let begin = format!("BEGIN; {}", sql::LOCK_LOG_HEAD);
+        let messages = match self.client.simple_query(&begin) {
+            Ok(messages) => messages,
             // A connection found dead here has lost nothing yet: replace it and go on.
-            if !self.client.is_closed() {
+            Err(_) if self.client.is_closed() => {
+                self.ensure_connected()?;
+                self.client.simple_query(&begin).map_err(|e| backend(&e))?
+            }
+            Err(e) => {
+                let _ = self.client.batch_execute("ROLLBACK");
                 return Err(backend(&e));
             }
-            self.ensure_connected()?;
-            self.client
-                .batch_execute("BEGIN")
-                .map_err(|e| backend(&e))?;
-        }
+        };
+        let position = messages.iter().find_map(|message| match message {
+            postgres::SimpleQueryMessage::Row(row) => row.get(0).and_then(|p| p.parse().ok()),
+            _ => None,
+        });
+        let Some(position) = position else {
+            let _ = self.client.batch_execute("ROLLBACK");
+            return Err(StoreError::Corrupt("the log_head row is missing".into()));
+        };
         self.state = TxState::Batch;
         self.session_lost = false;
-        Ok(())
+        Ok(position)
     }
 
     pub fn finish_batch(&mut self) -> Result<(), StoreError> {

@@ -6,6 +6,7 @@
 //! gap-free and in commit order (docs/design-notes.md, note 12).
 
 mod connection;
+mod pending;
 mod rows;
 mod schema;
 mod sql;
@@ -21,6 +22,7 @@ use order_core::{
 use postgres::Client;
 
 use connection::{Connection, Fail, Statements};
+use pending::{Head, Pending};
 pub use schema::PG_SCHEMA_VERSION;
 
 const READ_MODEL: &str = "rm_orders";
@@ -32,6 +34,8 @@ pub fn is_postgres_url(db: &str) -> bool {
 
 pub struct PostgresStore {
     conn: RefCell<Connection>,
+    /// The open batch (`None` outside one): what it read under the lock, what it will write.
+    batch: RefCell<Option<Pending>>,
 }
 
 impl PostgresStore {
@@ -40,6 +44,7 @@ impl PostgresStore {
         let conn = Connection::open(url, true)?;
         Ok(PostgresStore {
             conn: RefCell::new(conn),
+            batch: RefCell::new(None),
         })
     }
 
@@ -49,6 +54,7 @@ impl PostgresStore {
         let conn = Connection::open(url, false)?;
         Ok(PostgresStore {
             conn: RefCell::new(conn),
+            batch: RefCell::new(None),
         })
     }
 
@@ -102,8 +108,18 @@ impl PostgresStore {
         })
     }
 
-    /// Runs a read on the connection (reconnecting first if it was lost outside a batch).
+    /// Runs a read on the connection (reconnecting first if it was lost outside a batch),
+    /// after sending what the open batch has staged, so that the read sees it.
     fn read<T>(
+        &self,
+        work: impl Fn(&mut Client, &Statements) -> Result<T, Fail>,
+    ) -> Result<T, StoreError> {
+        self.flush()?;
+        self.read_unflushed(work)
+    }
+
+    /// A read that cannot concern anything the open batch has staged.
+    fn read_unflushed<T>(
         &self,
         work: impl Fn(&mut Client, &Statements) -> Result<T, Fail>,
     ) -> Result<T, StoreError> {
@@ -114,7 +130,82 @@ impl PostgresStore {
         &mut self,
         work: impl FnOnce(&mut Client, &Statements) -> Result<T, Fail>,
     ) -> Result<T, StoreError> {
+        self.flush()?;
         self.conn.get_mut().atomically(work)
+    }
+
+    /// Sends the open batch's staged writes (nothing outside a batch).
+    fn flush(&self) -> Result<(), StoreError> {
+        let mut batch = self.batch.borrow_mut();
+        match batch.as_mut() {
+            Some(pending) if !pending.is_clean() => self
+                .conn
+                .borrow_mut()
+                .read(|client, st| pending.flush(client, st)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Reads the heads of `streams` and the records of `command_ids` the open batch does not
+    /// know yet, in one round trip. Under the batch's lock they stay true until it ends.
+    fn learn(&mut self, streams: &[&str], command_ids: &[&str]) -> Result<(), StoreError> {
+        let Some(pending) = self.batch.get_mut().as_mut() else {
+            return Ok(());
+        };
+        let streams: Vec<&str> = streams
+            .iter()
+            .copied()
+            .filter(|s| is_storable(s) && pending.head(s).is_none())
+            .collect();
+        let command_ids: Vec<&str> = command_ids
+            .iter()
+            .copied()
+            .filter(|c| is_storable(c) && pending.command(c).is_none())
+            .collect();
+        if streams.is_empty() && command_ids.is_empty() {
+            return Ok(());
+        }
+        let (heads, records) = self
+            .conn
+            .get_mut()
+            .read(|client, st| rows::prefetch(client, st, &streams, &command_ids))?;
+        for stream in streams {
+            pending.learn_head(stream, heads.get(stream).copied().unwrap_or((0, None)));
+        }
+        for command_id in command_ids {
+            pending.learn_command(command_id, records.get(command_id).cloned());
+        }
+        Ok(())
+    }
+
+    /// A commit inside the open batch: checked against what the batch knows (asking the
+    /// database once for what it does not) and staged. Nothing is sent: a refused commit
+    /// leaves nothing to undo.
+    fn commit_in_batch(&mut self, commit: Commit) -> Result<Vec<u64>, StoreError> {
+        let command_id = commit.command.as_ref().map(|r| r.command_id.clone());
+        self.learn(
+            &[commit.stream_id.as_str()],
+            command_id
+                .as_slice()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .as_slice(),
+        )?;
+        let pending = self
+            .batch
+            .get_mut()
+            .as_mut()
+            .ok_or_else(|| StoreError::Invalid("no batch is open".into()))?;
+        if let Some(command_id) = command_id {
+            if matches!(pending.command(&command_id), Some(Some(_))) {
+                return Err(StoreError::DuplicateCommand(command_id));
+            }
+        }
+        let (version, last_event): Head = pending.head(&commit.stream_id).unwrap_or((0, None));
+        commit.check_head(version, last_event)?;
+        commit.check_sequence()?;
+        pending.stage(commit)
     }
 
     /// Up to `limit` events with position > `after_position` exactly as stored (payloads
@@ -193,7 +284,7 @@ impl PostgresStore {
                 rows::put_view(client, st, &view)?;
             }
             for record in commands.values() {
-                rows::put_command(client, st, record, true)?;
+                rows::upsert_command(client, st, record)?;
             }
             rows::set_checkpoint(client, st, READ_MODEL, position)?;
             client.execute(&st.advance_log_head, &[&(position as i64)])?;
@@ -234,14 +325,29 @@ fn lock_log_head(client: &mut Client, st: &Statements) -> Result<u64, Fail> {
 /// reports the error, so no command of the batch is acknowledged.
 impl BatchStore for PostgresStore {
     fn begin_batch(&mut self) -> Result<(), StoreError> {
-        self.conn.get_mut().begin_batch()
+        let position = self.conn.get_mut().begin_batch()?;
+        *self.batch.get_mut() = Some(Pending::new(position));
+        Ok(())
+    }
+
+    fn prefetch(&mut self, streams: &[&str], command_ids: &[&str]) -> Result<(), StoreError> {
+        self.learn(streams, command_ids)
     }
 
     fn finish_batch(&mut self) -> Result<(), StoreError> {
+        if self.batch.get_mut().is_none() {
+            return self.conn.get_mut().finish_batch();
+        }
+        if let Err(e) = self.flush() {
+            self.abort_batch();
+            return Err(e);
+        }
+        *self.batch.get_mut() = None;
         self.conn.get_mut().finish_batch()
     }
 
     fn abort_batch(&mut self) {
+        *self.batch.get_mut() = None;
         self.conn.get_mut().abort_batch();
     }
 }
@@ -252,67 +358,18 @@ impl EventStore for PostgresStore {
         if let Some(record) = &commit.command {
             storable(&record.command_id)?;
         }
-        self.atomically(|client, st| {
-            // The lock first: every check below then sees every earlier writer's commit.
-            let mut position = lock_log_head(client, st)?;
-            match commit.command.as_ref().map(|r| r.command_id.as_str()) {
-                Some(command_id) => {
-                    // The head and the command id in one round trip.
-                    let checks =
-                        client.query_one(&st.commit_checks, &[&commit.stream_id, &command_id])?;
-                    let version = checks.try_get::<_, Option<i64>>(0)?.map_or(0, |v| v as u64);
-                    commit.check_head(version, checks.try_get::<_, Option<uuid::Uuid>>(1)?)?;
-                    if checks.try_get::<_, bool>(2)? {
-                        return Err(StoreError::DuplicateCommand(command_id.to_string()).into());
-                    }
-                }
-                None => {
-                    let (version, last_event) = rows::stream_head(client, st, &commit.stream_id)?;
-                    commit.check_head(version, last_event)?;
-                }
+        if self.batch.get_mut().is_some() {
+            return self.commit_in_batch(commit);
+        }
+        // On its own, a commit is a batch of one: the same checks, the same single write.
+        self.begin_batch()?;
+        match self.commit_in_batch(commit) {
+            Ok(positions) => self.finish_batch().map(|()| positions),
+            Err(e) => {
+                self.abort_batch();
+                Err(e)
             }
-            commit.check_sequence()?;
-            let mut stored = Vec::with_capacity(commit.events.len());
-            let mut positions = Vec::with_capacity(commit.events.len());
-            for envelope in &commit.events {
-                position += 1;
-                let mut event = envelope.to_stored();
-                event.position = position;
-                stored.push(event);
-                positions.push(position);
-            }
-            if let Some(last) = stored.last() {
-                rows::insert_events(client, st, &stored).map_err(|e| {
-                    rows::unique_violation_as(e, "events_stream_version", || {
-                        StoreError::Concurrency {
-                            stream_id: commit.stream_id.clone(),
-                            expected: commit.expected_version,
-                            actual: commit.expected_version + 1,
-                        }
-                    })
-                })?;
-                rows::put_stream_head(client, st, &commit.stream_id, last.version, last.event_id)?;
-            }
-            if let Some(view) = &commit.view {
-                rows::put_view(client, st, view)?;
-            }
-            if let Some(snapshot) = &commit.snapshot {
-                rows::put_snapshot(client, st, snapshot)?;
-            }
-            if let Some(record) = &commit.command {
-                let mut record = record.clone();
-                record.positions = positions.clone();
-                rows::put_command(client, st, &record, false).map_err(|e| {
-                    rows::unique_violation_as(e, "commands_pkey", || {
-                        StoreError::DuplicateCommand(record.command_id.clone())
-                    })
-                })?;
-            }
-            if let Some(p) = positions.last() {
-                client.execute(&st.advance_checkpoint_and_log_head, &[&(*p as i64)])?;
-            }
-            Ok(positions)
-        })
+        }
     }
 
     fn read_stream(
@@ -323,10 +380,20 @@ impl EventStore for PostgresStore {
         if !is_storable(stream_id) {
             return Ok(Vec::new());
         }
-        self.read(|client, st| {
-            let found = client.query(&st.read_stream, &[&stream_id, &(after_version as i64)])?;
-            found.iter().map(rows::envelope).collect()
-        })
+        if let Some(pending) = self.batch.borrow().as_ref() {
+            if pending
+                .head(stream_id)
+                .is_some_and(|(v, _)| v <= after_version)
+            {
+                return Ok(Vec::new());
+            }
+            if !pending.has_staged_events(stream_id) {
+                return self.read_unflushed(|client, st| {
+                    rows::read_stream(client, st, stream_id, after_version)
+                });
+            }
+        }
+        self.read(|client, st| rows::read_stream(client, st, stream_id, after_version))
     }
 
     fn read_all(
@@ -354,12 +421,29 @@ impl EventStore for PostgresStore {
         if !is_storable(stream_id) {
             return Ok(None);
         }
-        self.read(|client, st| rows::get_snapshot(client, st, stream_id))
+        if let Some(pending) = self.batch.borrow().as_ref() {
+            if let Some(snapshot) = pending.staged_snapshot(stream_id) {
+                return Ok(Some(snapshot.clone()));
+            }
+            if pending.head(stream_id).is_some_and(|(v, _)| v == 0) {
+                return Ok(None);
+            }
+        }
+        self.read_unflushed(|client, st| rows::get_snapshot(client, st, stream_id))
     }
 
     fn command_record(&self, command_id: &str) -> Result<Option<CommandRecord>, StoreError> {
         if !is_storable(command_id) {
             return Ok(None);
+        }
+        if let Some(pending) = self.batch.borrow_mut().as_mut() {
+            if let Some(known) = pending.command(command_id) {
+                return Ok(known.cloned());
+            }
+            let record =
+                self.read_unflushed(|client, st| rows::get_command(client, st, command_id))?;
+            pending.learn_command(command_id, record.clone());
+            return Ok(record);
         }
         self.read(|client, st| rows::get_command(client, st, command_id))
     }
@@ -368,7 +452,15 @@ impl EventStore for PostgresStore {
         if !is_storable(order_id) {
             return Ok(None);
         }
-        self.read(|client, st| rows::get_view(client, st, order_id))
+        if let Some(pending) = self.batch.borrow().as_ref() {
+            if let Some(view) = pending.staged_view(order_id) {
+                return Ok(Some(view.clone()));
+            }
+            if pending.head(order_id).is_some_and(|(v, _)| v == 0) {
+                return Ok(None);
+            }
+        }
+        self.read_unflushed(|client, st| rows::get_view(client, st, order_id))
     }
 
     fn list_views(

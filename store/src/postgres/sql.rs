@@ -7,20 +7,9 @@
 pub const LOCK_LOG_HEAD: &str = "SELECT last_position FROM log_head WHERE id FOR UPDATE";
 /// The last statement of an import.
 pub const ADVANCE_LOG_HEAD: &str = "UPDATE log_head SET last_position = $1 WHERE id";
-/// The last statement of a commit that wrote events: the read model's checkpoint and the
-/// `$all` row move to its last position together.
-pub const ADVANCE_CHECKPOINT_AND_LOG_HEAD: &str = "WITH checkpoint AS (
-         UPDATE projection_checkpoints SET position = $1 WHERE name = 'rm_orders'
-     )
-     UPDATE log_head SET last_position = $1 WHERE id";
 pub const LAST_POSITION: &str = "SELECT last_position FROM log_head WHERE id";
 
 pub const STREAM_HEAD: &str = "SELECT version, last_event_id FROM streams WHERE stream_id = $1";
-/// What a commit checks under the lock, in one round trip: the stream's head (NULLs for a
-/// new stream) and whether its command id (NULL: none) was already applied.
-pub const COMMIT_CHECKS: &str = "SELECT s.version, s.last_event_id,
-            EXISTS (SELECT 1 FROM commands WHERE command_id = $2::text)
-     FROM (SELECT 1) AS one LEFT JOIN streams s ON s.stream_id = $1";
 pub const PUT_STREAM_HEAD: &str = "INSERT INTO streams (stream_id, version, last_event_id)
      VALUES ($1, $2, $3)
      ON CONFLICT (stream_id) DO UPDATE
@@ -31,6 +20,58 @@ pub const INSERT_EVENTS: &str = "INSERT INTO events
        (position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at)
      SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[],
                           $6::integer[], $7::text[], $8::text[], $9::text[])";
+
+/// What a batch reads once, under the lock, for every stream and command id it names:
+/// `('s', stream_id, version, last_event_id)` for each existing stream and
+/// `('c', command_id, version, NULL, order_id, positions, fingerprint)` for each recorded
+/// command. A name without a row does not exist.
+pub const PREFETCH: &str = "SELECT 's', s.stream_id, s.version, s.last_event_id,
+            NULL::text, NULL::bigint[], NULL::text
+     FROM streams s WHERE s.stream_id = ANY($1::text[])
+     UNION ALL
+     SELECT 'c', c.command_id, c.version, NULL::uuid, c.order_id, c.positions, c.fingerprint
+     FROM commands c WHERE c.command_id = ANY($2::text[])";
+/// The same for stream heads alone: a batch without command ids leaves `commands` alone.
+pub const PREFETCH_HEADS: &str = "SELECT 's', s.stream_id, s.version, s.last_event_id
+     FROM streams s WHERE s.stream_id = ANY($1::text[])";
+
+/// Everything a batch's commits wrote, in one statement (one round trip): events, stream
+/// heads, read-model rows, snapshots, command records (positions sent as first position and
+/// count, being consecutive), then the checkpoint and the `$all` row move to the batch's
+/// last position. Heads, views and snapshots come one row per key: an upsert cannot touch
+/// a row twice in one statement.
+pub const FLUSH_BATCH: &str = "WITH new_events AS (
+         INSERT INTO events
+           (position, event_id, stream_id, version, type, schema_version, data, metadata,
+            recorded_at)
+         SELECT * FROM UNNEST($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[],
+                              $6::integer[], $7::text[], $8::text[], $9::text[])
+     ), new_heads AS (
+         INSERT INTO streams (stream_id, version, last_event_id)
+         SELECT * FROM UNNEST($10::text[], $11::bigint[], $12::uuid[])
+         ON CONFLICT (stream_id) DO UPDATE
+           SET version = excluded.version, last_event_id = excluded.last_event_id
+     ), new_views AS (
+         INSERT INTO rm_orders (id, customer_id, status, total, created_at, version, view)
+         SELECT * FROM UNNEST($13::text[], $14::text[], $15::text[], $16::text[], $17::text[],
+                              $18::bigint[], $19::text[])
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, total = excluded.total,
+           version = excluded.version, view = excluded.view
+     ), new_snapshots AS (
+         INSERT INTO snapshots (stream_id, version, state_schema_version, state)
+         SELECT * FROM UNNEST($20::text[], $21::bigint[], $22::integer[], $23::text[])
+         ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
+           state_schema_version = excluded.state_schema_version, state = excluded.state
+     ), new_commands AS (
+         INSERT INTO commands (command_id, order_id, version, positions, fingerprint)
+         SELECT c.id, c.order_id, c.version,
+                ARRAY(SELECT generate_series(c.first, c.first + c.count - 1)), c.fingerprint
+         FROM UNNEST($24::text[], $25::text[], $26::bigint[], $27::bigint[], $28::bigint[],
+                     $29::text[]) AS c(id, order_id, version, first, count, fingerprint)
+     ), checkpoint AS (
+         UPDATE projection_checkpoints SET position = $30 WHERE name = 'rm_orders'
+     )
+     UPDATE log_head SET last_position = $30 WHERE id";
 
 const EVENT_COLUMNS: &str =
     "position, event_id, stream_id, version, type, schema_version, data, metadata";
@@ -65,18 +106,8 @@ pub const SET_CHECKPOINT: &str = "UPDATE projection_checkpoints SET position = $
 
 pub const GET_SNAPSHOT: &str =
     "SELECT version, state_schema_version, state FROM snapshots WHERE stream_id = $1";
-pub const PUT_SNAPSHOT: &str =
-    "INSERT INTO snapshots (stream_id, version, state_schema_version, state)
-     VALUES ($1, $2, $3, $4)
-     ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version,
-       state_schema_version = excluded.state_schema_version, state = excluded.state";
-
 pub const GET_COMMAND: &str =
     "SELECT order_id, version, positions, fingerprint FROM commands WHERE command_id = $1";
-/// A plain insert: a command id already recorded is a unique violation (DuplicateCommand).
-pub const INSERT_COMMAND: &str =
-    "INSERT INTO commands (command_id, order_id, version, positions, fingerprint)
-     VALUES ($1, $2, $3, $4, $5)";
 /// Import rebuilds records event by event, so it extends one already there.
 pub const UPSERT_COMMAND: &str =
     "INSERT INTO commands (command_id, order_id, version, positions, fingerprint)

@@ -102,6 +102,10 @@ pub struct CommandOptions {
     pub correlation_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub causation_id: Option<String>,
+    /// When the user acted, as the client says (a command queued offline): the business
+    /// time of what it decides. A host that takes it from a remote client bounds it first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<DateTime<Utc>>,
     /// The host generated the create's order id (the caller gave none): a retry with the
     /// same command id then means the order the first attempt created, whatever id this
     /// attempt generated. Host-internal, never read from a client.
@@ -397,7 +401,7 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             .as_ref()
             .map_or(clock, |view| clock.max(view.updated_at));
         let ctx = Context {
-            now,
+            now: options.issued_at.unwrap_or(now),
             actor: options.actor.clone(),
         };
         let decided = self.runtime.decide(&state, command, &ctx)?;
@@ -474,6 +478,7 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             causation_id: options.causation_id.clone(),
             actor: options.actor.clone(),
             recorded_at: now,
+            issued_at: options.issued_at,
             module_hash: self.runtime.module_hash(),
         };
         let mut envelopes: Vec<EventEnvelope> = events

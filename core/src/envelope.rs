@@ -22,6 +22,11 @@ pub struct Metadata {
     /// When the event was committed. Required on import: a log without it cannot say
     /// when anything happened, and inventing a time would falsify temporal queries.
     pub recorded_at: DateTime<Utc>,
+    /// When the client says its user acted, if it said so (work done offline and synced
+    /// later). The business times in the payload (`createdAt`, `placedAt`, `cancelledAt`)
+    /// take it; `recordedAt` stays the commit time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<DateTime<Utc>>,
     /// Hash of the guest module that decided the event (server only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub module_hash: Option<String>,

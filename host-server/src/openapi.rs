@@ -48,6 +48,11 @@ pub struct CreateOrder {
     command_id: Option<String>,
     /// Optimistic concurrency (or the `If-Match` header).
     expected_version: Option<u64>,
+    /// When the user acted, for a command queued offline (RFC 3339): the business time of
+    /// what it decides (createdAt, placedAt, cancelledAt). At most 5 minutes after and 7
+    /// days before the server's clock; `metadata.recordedAt` stays the commit time.
+    #[schema(format = DateTime)]
+    issued_at: Option<String>,
 }
 
 #[derive(ToSchema)]
@@ -61,6 +66,9 @@ pub struct AddItem {
     price: Value,
     command_id: Option<String>,
     expected_version: Option<u64>,
+    /// When the user acted (RFC 3339); see `CreateOrder.issuedAt`.
+    #[schema(format = DateTime)]
+    issued_at: Option<String>,
 }
 
 #[derive(ToSchema)]
@@ -68,6 +76,9 @@ pub struct AddItem {
 pub struct CommandOptions {
     command_id: Option<String>,
     expected_version: Option<u64>,
+    /// When the user acted (RFC 3339); see `CreateOrder.issuedAt`.
+    #[schema(format = DateTime)]
+    issued_at: Option<String>,
 }
 
 #[derive(ToSchema)]
@@ -76,6 +87,9 @@ pub struct CancelOrder {
     reason: Option<String>,
     command_id: Option<String>,
     expected_version: Option<u64>,
+    /// When the user acted (RFC 3339); see `CreateOrder.issuedAt`.
+    #[schema(format = DateTime)]
+    issued_at: Option<String>,
 }
 
 #[derive(ToSchema)]
@@ -129,12 +143,14 @@ pub struct EventEnvelope {
     schema_version: u32,
     #[schema(value_type = Object)]
     data: Value,
-    /// commandId, correlationId, causationId, actor, recordedAt, moduleHash.
+    /// commandId, correlationId, causationId, actor, recordedAt, issuedAt (when the client
+    /// gave one), moduleHash.
     #[schema(value_type = Object)]
     metadata: Value,
 }
 
-/// One queued command: `{commandId, type, ...the command's fields, expectedVersion?}`.
+/// One queued command: `{commandId, type, ...the command's fields, expectedVersion?,
+/// issuedAt?}`.
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
 pub struct SyncCommand {
@@ -142,6 +158,9 @@ pub struct SyncCommand {
     /// CreateOrder, AddItem, RemoveItem, PlaceOrder or CancelOrder.
     r#type: String,
     expected_version: Option<u64>,
+    /// When the user acted (RFC 3339); see `CreateOrder.issuedAt`.
+    #[schema(format = DateTime)]
+    issued_at: Option<String>,
 }
 
 /// Accepted: `orderId`, `version`, `positions`; rejected: `error`, `retryable`.

@@ -5,6 +5,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use chrono::{DateTime, Utc};
 use order_core::{Command, CommandOptions, CommandOutcome};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -128,6 +129,36 @@ pub struct BodyOptions {
     /// queued by different people.
     #[serde(default)]
     pub actor: Option<String>,
+    /// When the user acted (RFC 3339), for a command queued offline: see [`ISSUED_AT_WINDOW`].
+    #[serde(default)]
+    pub issued_at: Option<String>,
+}
+
+/// How far a command's `issuedAt` may be from the server's clock: at most five minutes
+/// ahead (clocks drift) and seven days behind (a device offline for a week). Outside the
+/// window it is a client mistake (400 `invalid_input`), so that no client can date orders
+/// at will.
+pub const ISSUED_AT_WINDOW: (chrono::Duration, chrono::Duration) =
+    (chrono::Duration::minutes(5), chrono::Duration::days(7));
+
+/// `issuedAt` as a time inside [`ISSUED_AT_WINDOW`] around `now`.
+fn issued_at(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    let at = DateTime::parse_from_rfc3339(text)
+        .map_err(|e| {
+            ApiError::invalid_input(format!("issuedAt `{text}` is not an RFC 3339 time ({e})"))
+        })?
+        .with_timezone(&Utc);
+    let (ahead, behind) = ISSUED_AT_WINDOW;
+    if at > now + ahead || at < now - behind {
+        return Err(ApiError::invalid_input(format!(
+            "issuedAt {text} is outside the accepted window: at most {} minutes after and {} \
+             days before the server's clock ({})",
+            ahead.num_minutes(),
+            behind.num_days(),
+            now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )));
+    }
+    Ok(at)
 }
 
 /// Builds the command of type `command_type` from a body (with the path fields already
@@ -146,14 +177,15 @@ fn command_request(
 
 pub fn body_options(body: &Map<String, Value>) -> Result<BodyOptions, ApiError> {
     let mut fields = Map::new();
-    for key in ["commandId", "expectedVersion", "actor"] {
+    for key in ["commandId", "expectedVersion", "actor", "issuedAt"] {
         if let Some(value) = body.get(key).filter(|v| !v.is_null()) {
             fields.insert(key.into(), value.clone());
         }
     }
     serde_json::from_value(Value::Object(fields)).map_err(|e| {
         ApiError::invalid_input(format!(
-            "{e} (commandId and actor must be strings, expectedVersion a non-negative integer)"
+            "{e} (commandId, actor and issuedAt must be strings, expectedVersion a \
+             non-negative integer)"
         ))
     })
 }
@@ -202,12 +234,18 @@ pub fn merge_options(
             "actor must be at most {MAX_ACTOR_LEN} bytes"
         )));
     }
+    let issued_at = body
+        .issued_at
+        .as_deref()
+        .map(|text| issued_at(text, Utc::now()))
+        .transpose()?;
     Ok(CommandOptions {
         command_id,
         expected_version,
         actor: body.actor.or_else(|| headers.actor.clone()),
         correlation_id: headers.correlation_id.clone(),
         causation_id: None,
+        issued_at,
         order_id_generated: false,
     })
 }

@@ -57,6 +57,19 @@ bindgen --target web --out-dir "$work/web" "$WASM"
 bindgen --target experimental-nodejs-module --out-dir "$work/node" "$WASM"
 module="$work/web/order_wasm_bg.wasm"
 
+# The error classes (wasm/src/errors.js) reach the glue as a snippet under a hashed path:
+# give it a fixed name beside the glue and export its classes from the package's entry.
+for target in web node; do
+  snippet=$(find "$work/$target/snippets" -path '*/src/errors.js' | head -1)
+  [ -n "$snippet" ] || { echo "errors.js snippet missing in the $target build" >&2; exit 1; }
+  mv "$snippet" "$work/$target/errors.js"
+  rm -rf "$work/$target/snippets"
+  sed -i -E "s#'\./snippets/[^']*/src/errors\.js'#'./errors.js'#" "$work/$target/order_wasm.js"
+  grep -q "'./errors.js'" "$work/$target/order_wasm.js" || { echo "errors.js import not rewritten ($target)" >&2; exit 1; }
+  echo "export { DomainError, ConcurrencyError, IdempotencyError, InvalidInput, StoreError, RuntimeError } from './errors.js';" \
+    >>"$work/$target/order_wasm.js"
+done
+
 wasm_opt=wasm/node_modules/.bin/wasm-opt
 if [ -x "$wasm_opt" ] && "$wasm_opt" --version >/dev/null 2>&1; then
   # Features rustc enables by default for wasm32-unknown-unknown.

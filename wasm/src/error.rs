@@ -1,9 +1,10 @@
-//! Errors thrown to JS: real `Error` objects (so `instanceof Error` holds and stacks are
-//! kept) whose `code` is the core's stable code and whose `name` tells the kind apart.
+//! Errors thrown to JS: instances of the classes errors.js exports (real `Error`s, so
+//! stacks are kept and `instanceof ConcurrencyError` holds) whose `code` is the core's
+//! stable code and whose `name` tells the kind apart.
 
-use js_sys::Reflect;
 use order_core::{DomainError, EngineError};
 use serde_json::json;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
 use crate::convert::to_js;
@@ -21,15 +22,15 @@ pub(crate) mod name {
 /// Code of input that could not be decoded (same as `order_core::DecodeError::CODE`).
 pub(crate) const INVALID_INPUT: &str = order_core::DecodeError::CODE;
 
+#[wasm_bindgen(module = "/src/errors.js")]
+extern "C" {
+    /// An instance of the exported class `name` (errors.js), so `instanceof` works.
+    #[wasm_bindgen(js_name = makeError)]
+    fn make_error(name: &str, code: &str, message: &str, details: JsValue) -> JsValue;
+}
+
 fn make(name: &str, code: &str, message: &str, details: Option<JsValue>) -> JsValue {
-    let error = js_sys::Error::new(message);
-    error.set_name(name);
-    // Setting a data property on a fresh, unfrozen Error object cannot fail.
-    let _ = Reflect::set(&error, &"code".into(), &code.into());
-    if let Some(details) = details {
-        let _ = Reflect::set(&error, &"details".into(), &details);
-    }
-    error.into()
+    make_error(name, code, message, details.unwrap_or(JsValue::UNDEFINED))
 }
 
 /// A rule of the domain said no. `details` carries the error's fields (`{code, orderId, ...}`).

@@ -19,6 +19,9 @@ export interface CommandOptions {
   actor?: string;
   correlationId?: string;
   causationId?: string;
+  /** When the user acted (RFC 3339), for a command queued and run later: the business time
+   * (createdAt, placedAt, cancelledAt) of what it decides. `recordedAt` stays the commit time. */
+  issuedAt?: Timestamp;
 }
 
 export interface CreateOrderInput extends CommandOptions {
@@ -114,6 +117,8 @@ export interface EventMetadata {
   causationId?: string;
   actor?: string;
   recordedAt: Timestamp;
+  /** When the user acted, if the command said so (`CommandOptions.issuedAt`). */
+  issuedAt?: Timestamp;
   /** Hash of the guest module that decided the event (server only). */
   moduleHash?: string;
 }
@@ -238,19 +243,43 @@ export type HostErrorCode =
   | "runtime_error";
 export type ErrorCode = DomainErrorCode | HostErrorCode;
 
+/** A rule of the domain said no; `code` is the rule's. */
+export class DomainError extends Error {
+  readonly name: "DomainError";
+  readonly code: DomainErrorCode;
+  readonly details: { code: DomainErrorCode } & Record<string, unknown>;
+}
+/** `expectedVersion` did not match the order's version. */
+export class ConcurrencyError extends Error {
+  readonly name: "ConcurrencyError";
+  readonly code: "concurrency_conflict";
+  readonly details: { streamId: string; expected: number; actual: number };
+}
+/** A `commandId` was reused for a different command. */
+export class IdempotencyError extends Error {
+  readonly name: "IdempotencyError";
+  readonly code: "idempotency_key_reused";
+  readonly details: { commandId: string };
+}
+/** A missing field, a wrong type, an unusable option or log. */
+export class InvalidInput extends Error {
+  readonly name: "InvalidInput";
+  readonly code: "invalid_input";
+}
+/** A failure of this package's store, not of the caller. */
+export class StoreError extends Error {
+  readonly name: "StoreError";
+  readonly code: "store_error" | "corrupt_store";
+}
+/** A failure of this package's runtime, not of the caller. */
+export class RuntimeError extends Error {
+  readonly name: "RuntimeError";
+  readonly code: "runtime_error";
+}
+
 /**
- * Every error this package throws: a real `Error` with a stable `code`.
- * `name` tells the kind apart:
- * - `DomainError`: a rule said no (`code` is a `DomainErrorCode`);
- * - `ConcurrencyError`: `expectedVersion` did not match (`concurrency_conflict`);
- * - `IdempotencyError`: a `commandId` was reused for a different command;
- * - `InvalidInput`: a missing field, a wrong type, an unusable option or log (`invalid_input`);
- * - `StoreError` / `RuntimeError`: a failure of this package, not of the caller.
+ * Every error this package throws: an instance of one of the classes above (so
+ * `error instanceof ConcurrencyError` works), a real `Error` with a stable `code`, whose
+ * `name` also tells the kind apart.
  */
-export type OrderError =
-  | (Error & { name: "DomainError"; code: DomainErrorCode; details: { code: DomainErrorCode } & Record<string, unknown> })
-  | (Error & { name: "ConcurrencyError"; code: "concurrency_conflict"; details: { streamId: string; expected: number; actual: number } })
-  | (Error & { name: "IdempotencyError"; code: "idempotency_key_reused"; details: { commandId: string } })
-  | (Error & { name: "InvalidInput"; code: "invalid_input" })
-  | (Error & { name: "StoreError"; code: "store_error" | "corrupt_store" })
-  | (Error & { name: "RuntimeError"; code: "runtime_error" });
+export type OrderError = DomainError | ConcurrencyError | IdempotencyError | InvalidInput | StoreError | RuntimeError;

@@ -5,7 +5,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 
-import { domainErrorCodes, isOrderError, OrderEngine as NodeEngine } from "order-wasm";
+import {
+  ConcurrencyError, DomainError, domainErrorCodes, IdempotencyError, InvalidInput, isOrderError, OrderEngine as NodeEngine,
+} from "order-wasm";
 import { here } from "./helpers.mjs";
 
 const pkg = (target, file) => join(here, "..", `pkg-${target}`, file);
@@ -43,6 +45,35 @@ test("isOrderError tells this package's errors from others", () => {
   assert.equal(isOrderError(Object.assign(new Error("odd"), { code: "ENOENT" })), false);
   assert.equal(isOrderError({ code: "order_not_found" }), false, "not an Error");
   assert.equal(isOrderError(undefined), false);
+});
+
+test("each kind of error is an instance of its exported class", () => {
+  const engine = new NodeEngine();
+  const thrown = (work) => {
+    try {
+      work();
+    } catch (e) {
+      return e;
+    }
+    assert.fail("nothing was thrown");
+  };
+  const { orderId } = engine.createOrder({ customerId: "c", commandId: "k" });
+  const cases = [
+    [thrown(() => engine.placeOrder({ orderId: "missing" })), DomainError, "order_not_found"],
+    [thrown(() => engine.placeOrder({ orderId, expectedVersion: 7 })), ConcurrencyError, "concurrency_conflict"],
+    [thrown(() => engine.placeOrder({ orderId, commandId: "k" })), IdempotencyError, "idempotency_key_reused"],
+    [thrown(() => engine.addItem({ orderId })), InvalidInput, "invalid_input"],
+  ];
+  const classes = [DomainError, ConcurrencyError, IdempotencyError, InvalidInput];
+  for (const [error, kind, code] of cases) {
+    assert.ok(error instanceof kind, `${error.name} is a ${kind.name}`);
+    assert.ok(error instanceof Error, "and an Error, with its stack");
+    assert.ok(error.stack.includes(error.message));
+    assert.equal(error.name, kind.name);
+    assert.equal(error.code, code);
+    assert.equal(classes.filter((c) => error instanceof c).length, 1, "of one kind only");
+  }
+  assert.deepEqual(cases[1][0].details, { streamId: orderId, expected: 7, actual: 1 });
 });
 
 test("pkg-web (what web-demo imports) initializes from bytes and runs the seed scenario", async () => {

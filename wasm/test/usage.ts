@@ -2,6 +2,8 @@
 // It only has to type-check: a wrong field, a missing field or an `any` leaking into the
 // declarations would fail the build. Lines marked @ts-expect-error must stay errors.
 import {
+  ConcurrencyError,
+  DomainError,
   OrderEngine,
   decide,
   domainErrorCodes,
@@ -86,6 +88,18 @@ try {
       console.log(domainCode, e.details);
     }
     console.log(code, e.message);
+  }
+}
+
+try {
+  engine.placeOrder({ orderId: "missing", expectedVersion: 9 });
+} catch (e: unknown) {
+  if (e instanceof ConcurrencyError) {
+    const expected: number = e.details.expected;
+    console.log(expected, e.stack);
+  } else if (e instanceof DomainError) {
+    const domainCode: DomainErrorCode = e.code;
+    console.log(domainCode);
   }
 }
 

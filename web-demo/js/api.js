@@ -71,7 +71,8 @@ export async function postCommands(commands) {
 /**
  * Every event after `position` that the token may see, following pages until the feed is
  * exhausted. A customer's feed is filtered: the server then says how far it looked
- * (`X-Scanned-Through`), which is where the next page starts.
+ * (`X-Scanned-Through`), which is where the next page starts. Returns the events and the
+ * last position looked at (for a customer, beyond their last event).
  */
 export async function eventsAfter(position) {
   const events = [];
@@ -81,10 +82,17 @@ export async function eventsAfter(position) {
     events.push(...page);
     const scanned = response.headers.get('x-scanned-through');
     const next = scanned !== null ? Number(scanned) : page.at(-1)?.position ?? after;
-    if (scanned === null && page.length < EVENTS_PAGE) return events;
-    if (next <= after) return events;
+    if ((scanned === null && page.length < EVENTS_PAGE) || next <= after) {
+      return { events, scannedThrough: Math.max(after, next) };
+    }
     after = next;
   }
+}
+
+/** Whether the server's log still holds `envelope` at its position: one event read. */
+export async function holdsEvent(envelope) {
+  const { body: page } = await send(`/events?after=${envelope.position - 1}&limit=1`);
+  return page[0]?.eventId === envelope.eventId;
 }
 
 /** `POST /dev/token` (servers started with --dev-auth): a token for a chosen user. */

@@ -49,7 +49,7 @@ async function start() {
   orders.addEventListener('change', render);
   orders.addEventListener('status', renderSyncStatus);
   feed = new LiveFeed({
-    after: () => orders.lastConfirmedPosition,
+    after: () => orders.position,
     onEvents: (events) => orders.receive(events).catch((error) => console.warn('live update failed:', error.message)),
   });
   feed.addEventListener('state', (event) => {

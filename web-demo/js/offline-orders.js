@@ -8,7 +8,7 @@
 // pushed by the live feed) are applied to the confirmed engine only: nothing is replayed
 // from the start. Then the client rebases: commands are re-decided, never events merged.
 
-import { eventsAfter, nextRetryDelay, postCommands, SyncFailed } from './api.js';
+import { eventsAfter, holdsEvent, nextRetryDelay, postCommands, SyncFailed } from './api.js';
 
 /** Commands per POST /commands request (the server takes up to 1000). */
 const MAX_BATCH = 500;
@@ -23,6 +23,8 @@ export class OfflineOrders extends EventTarget {
     this.storage = storage;
     /** Server envelopes the token may see, in position order (a customer's have gaps). */
     this.confirmed = [];
+    /** The last global position the server has shown this copy (see storage.js). */
+    this.scannedThrough = 0;
     this.pending = [];
     this.rejected = [];
     /** The server's events only; `engine` is a copy of it with the queue decided on top. */
@@ -48,13 +50,14 @@ export class OfflineOrders extends EventTarget {
   }
 
   async load() {
-    const { confirmed, pending, rejected } = await this.storage.loadAll();
+    const { confirmed, pending, rejected, scannedThrough } = await this.storage.loadAll();
     this.confirmed = [];
     this.pending = pending;
     this.rejected = rejected;
     try {
       this.confirmedEngine.applyEvents(confirmed);
       this.confirmed = confirmed;
+      this.scannedThrough = scannedThrough;
     } catch (error) {
       // A copy this engine cannot continue (saved by an older page): pull it again.
       console.warn('the saved log is dropped and pulled again:', error.message);
@@ -70,6 +73,14 @@ export class OfflineOrders extends EventTarget {
 
   get lastConfirmedPosition() {
     return this.confirmed.at(-1)?.position ?? 0;
+  }
+
+  /**
+   * Where the next pull and the live feed start: past everything the server has shown,
+   * so that a customer's page never scans again the others' events it has looked past.
+   */
+  get position() {
+    return Math.max(this.lastConfirmedPosition, this.scannedThrough);
   }
 
   /** Positions above this are local, not yet confirmed by the server. */
@@ -127,8 +138,8 @@ export class OfflineOrders extends EventTarget {
       // Commands queued by someone else on this browser wait until they sign in again.
       const mine = this.pending.filter((entry) => (entry.identity ?? null) === this.identity);
       const outcomes = due ? await this.push(mine) : new Map();
-      const { events, restart } = await this.pull();
-      changed = await this.apply(outcomes, events, { restart, pulled: true });
+      const { events, scannedThrough, restart } = await this.pull();
+      changed = await this.apply(outcomes, events, { restart, pulled: true, scannedThrough });
       this.lastSync = { ok: true, at: new Date(), error: null, restarted: restart };
     } catch (error) {
       this.lastSync = { ok: false, at: new Date(), error };
@@ -140,21 +151,17 @@ export class OfflineOrders extends EventTarget {
   }
 
   /**
-   * The events after the last confirmed one. The pull starts one event early to check that
-   * the server still holds our last event; if it does not, its log is not the one copied
-   * here (a new database, say): the copy is dropped and the whole log pulled again. The
-   * queue is kept either way and re-decided on top.
+   * The events after `position`. First a one-event read checks that the server still holds
+   * our last event; if it does not, its log is not the one copied here (a new database,
+   * say): the copy is dropped and the whole log pulled again. The queue is kept either way
+   * and re-decided on top. Costs the new events only, however long the log.
    */
   async pull() {
     const last = this.confirmed.at(-1);
-    if (this.restartNext) {
-      this.restartNext = false;
-      return { events: await eventsAfter(0), restart: true };
-    }
-    if (!last) return { events: await eventsAfter(0), restart: false };
-    const events = await eventsAfter(last.position - 1);
-    if (events[0]?.eventId === last.eventId) return { events: events.slice(1), restart: false };
-    return { events: await eventsAfter(0), restart: true };
+    const restart = this.restartNext || (last !== undefined && !(await holdsEvent(last)));
+    this.restartNext = false;
+    const { events, scannedThrough } = await eventsAfter(restart ? 0 : this.position);
+    return { events, scannedThrough, restart };
   }
 
   /** Posts the queue in requests of up to MAX_BATCH; each command names its own actor. */
@@ -165,6 +172,7 @@ export class OfflineOrders extends EventTarget {
         ...entry.command,
         commandId: entry.commandId,
         ...(entry.actor ? { actor: entry.actor } : {}),
+        ...issuedAt(entry),
       }));
       const answers = await postCommands(wire);
       for (const answer of answers) outcomes.set(answer.commandId, answer);
@@ -187,11 +195,12 @@ export class OfflineOrders extends EventTarget {
     return run;
   }
 
-  async applyNow(outcomes, events, { restart = false, pulled = false } = {}) {
+  async applyNow(outcomes, events, { restart = false, pulled = false, scannedThrough } = {}) {
     const pulledAgain = pulled && this.logDropped;
     if (pulled) this.logDropped = false;
     if (restart) {
       this.confirmed = [];
+      this.scannedThrough = 0;
       if (this.engine !== this.confirmedEngine) this.confirmedEngine.free?.(); // else rebuild frees it
       this.confirmedEngine = new this.OrderEngine();
     }
@@ -227,9 +236,12 @@ export class OfflineOrders extends EventTarget {
     this.pending = this.pending.filter((entry) => !settled.has(entry.commandId));
     this.rejected.push(...rejectedNow);
     const rejectedOnRebase = restart || pulledAgain || fresh.length > 0 || settled.size > 0 ? this.rebuild() : [];
+    const scannedMoved = scannedThrough > this.scannedThrough;
+    if (scannedMoved) this.scannedThrough = scannedThrough;
     await this.storage.applySync({
       resetConfirmed: restart,
       events: fresh,
+      scannedThrough: scannedMoved ? scannedThrough : undefined,
       settled: [...settled, ...rejectedOnRebase.map((r) => r.commandId)],
       rejected: [...rejectedNow, ...rejectedOnRebase],
     });
@@ -295,6 +307,7 @@ export class OfflineOrders extends EventTarget {
     const run = this.applying.then(async () => {
       await this.storage.applySync({ resetConfirmed: true });
       this.confirmed = [];
+      this.scannedThrough = 0;
       if (this.engine !== this.confirmedEngine) this.confirmedEngine.free?.(); // else rebuild frees it
       this.confirmedEngine = new this.OrderEngine();
       const droppedLocally = this.rebuild();
@@ -315,9 +328,9 @@ export class OfflineOrders extends EventTarget {
    */
   catchUp() {
     const run = this.applying.then(async () => {
-      let { events, last, pending, rejected } = await this.storage.loadSince(this.lastConfirmedPosition);
+      let { events, last, pending, rejected, scannedThrough } = await this.storage.loadSince(this.lastConfirmedPosition);
       if (last < this.lastConfirmedPosition) {
-        ({ events, pending, rejected } = await this.storage.loadSince(0));
+        ({ events, pending, rejected, scannedThrough } = await this.storage.loadSince(0));
         this.logDropped = events.length === 0;
         this.confirmed = [];
         if (this.engine !== this.confirmedEngine) this.confirmedEngine.free?.(); // else rebuild frees it
@@ -325,6 +338,7 @@ export class OfflineOrders extends EventTarget {
       }
       this.confirmedEngine.applyEvents(events);
       this.confirmed.push(...events);
+      this.scannedThrough = scannedThrough;
       this.pending = pending;
       this.rejected = rejected;
       this.rebuild();
@@ -343,6 +357,7 @@ export class OfflineOrders extends EventTarget {
     await this.storage.applySync({ resetConfirmed: true, settled: this.pending.filter(mine).map((e) => e.commandId) });
     for (const entry of this.rejected.filter(mine)) await this.storage.dismissRejected(entry.commandId);
     this.confirmed = [];
+    this.scannedThrough = 0;
     if (this.engine !== this.confirmedEngine) this.confirmedEngine.free?.(); // else rebuild frees it
     this.confirmedEngine = new this.OrderEngine();
     this.logDropped = true;
@@ -374,7 +389,16 @@ export { SyncFailed };
 
 /** The queue entry as `OrderEngine.execute` takes it: tagged command + options. */
 function executable(entry) {
-  return { ...entry.command, commandId: entry.commandId, actor: entry.actor };
+  return { ...entry.command, commandId: entry.commandId, actor: entry.actor, ...issuedAt(entry) };
+}
+
+/**
+ * When the clerk acted: the business time (createdAt, placedAt, cancelledAt) of what the
+ * command decides, here and on the server, however late the queue syncs. The server keeps
+ * `recordedAt` as its commit time and refuses an `issuedAt` more than 7 days old.
+ */
+function issuedAt(entry) {
+  return entry.queuedAt ? { issuedAt: entry.queuedAt } : {};
 }
 
 function rejection(entry, error, source) {

@@ -3,13 +3,16 @@
 // helpers over the raw API keep the page free of any dependency.
 
 const DB_NAME = 'order-web-demo';
-const DB_VERSION = 1;
+const DB_VERSION = 2; // 2: the `meta` store
 
 /** Object stores and their keys. */
 const STORES = {
   confirmed: { keyPath: 'position' }, // server envelopes the token may see, by position
   pending: { keyPath: 'commandId' }, // {commandId, seq, command, actor, identity, tab, queuedAt}
   rejected: { keyPath: 'commandId' }, // {commandId, seq, command, actor, error, source, rejectedAt}
+  // 'scannedThrough': the last global position the server has shown this copy, its own
+  // events or not (a customer sees only theirs: the log beyond is known to hold none).
+  meta: {},
 };
 
 function request(req) {
@@ -47,13 +50,14 @@ export class OfflineStorage {
   /** Everything persisted, in log / queue order. */
   async loadAll() {
     const tx = this.db.transaction(Object.keys(STORES), 'readonly');
-    const [confirmed, pending, rejected] = await Promise.all([
+    const [confirmed, pending, rejected, scannedThrough] = await Promise.all([
       request(tx.objectStore('confirmed').getAll()), // keys are positions: already in order
       request(tx.objectStore('pending').getAll()),
       request(tx.objectStore('rejected').getAll()),
+      request(tx.objectStore('meta').get('scannedThrough')),
     ]);
     const bySeq = (a, b) => a.seq - b.seq;
-    return { confirmed, pending: pending.sort(bySeq), rejected: rejected.sort(bySeq) };
+    return { confirmed, pending: pending.sort(bySeq), rejected: rejected.sort(bySeq), scannedThrough: scannedThrough ?? 0 };
   }
 
   /**
@@ -64,14 +68,15 @@ export class OfflineStorage {
   async loadSince(position) {
     const tx = this.db.transaction(Object.keys(STORES), 'readonly');
     const confirmed = tx.objectStore('confirmed');
-    const [events, last, pending, rejected] = await Promise.all([
+    const [events, last, pending, rejected, scannedThrough] = await Promise.all([
       request(confirmed.getAll(IDBKeyRange.lowerBound(position, true))),
       request(confirmed.openCursor(null, 'prev')).then((cursor) => cursor?.key ?? 0),
       request(tx.objectStore('pending').getAll()),
       request(tx.objectStore('rejected').getAll()),
+      request(tx.objectStore('meta').get('scannedThrough')),
     ]);
     const bySeq = (a, b) => a.seq - b.seq;
-    return { events, last, pending: pending.sort(bySeq), rejected: rejected.sort(bySeq) };
+    return { events, last, pending: pending.sort(bySeq), rejected: rejected.sort(bySeq), scannedThrough: scannedThrough ?? 0 };
   }
 
   async addPending(entry) {
@@ -80,15 +85,21 @@ export class OfflineStorage {
 
   /**
    * One atomic step of a sync: new confirmed events appended (after dropping the old copy
-   * when the server's log turned out to be another one), settled commands removed from
+   * when the server's log turned out to be another one) with the position the server has
+   * shown up to (`scannedThrough`, when it moved), settled commands removed from
    * the queue, rejected ones recorded. Atomic so a reload never sees a command both gone
    * from the queue and missing from the log.
    */
-  async applySync({ resetConfirmed = false, events = [], settled = [], rejected = [] }) {
-    await this.write(['confirmed', 'pending', 'rejected'], (tx) => {
+  async applySync({ resetConfirmed = false, events = [], scannedThrough, settled = [], rejected = [] }) {
+    await this.write(['confirmed', 'pending', 'rejected', 'meta'], (tx) => {
       const confirmed = tx.objectStore('confirmed');
-      if (resetConfirmed) confirmed.clear(); // the server's log is another one: start over
+      const meta = tx.objectStore('meta');
+      if (resetConfirmed) {
+        confirmed.clear(); // the server's log is another one: start over
+        meta.delete('scannedThrough');
+      }
       for (const event of events) confirmed.put(event);
+      if (scannedThrough !== undefined) meta.put(scannedThrough, 'scannedThrough');
       const pending = tx.objectStore('pending');
       for (const commandId of settled) pending.delete(commandId);
       const rejectedStore = tx.objectStore('rejected');

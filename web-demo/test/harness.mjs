@@ -13,7 +13,7 @@ import { chromium } from 'playwright-core';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const webDir = path.resolve(here, '..');
 const repoRoot = path.resolve(webDir, '..');
-const serverBin = path.resolve(webDir, process.env.ORDER_SERVER_BIN ?? path.join(repoRoot, 'target/debug/order-server'));
+export const serverBin = path.resolve(webDir, process.env.ORDER_SERVER_BIN ?? path.join(repoRoot, 'target/debug/order-server'));
 const resultsDir = path.join(webDir, 'test-results');
 const WAIT_MS = 15_000;
 

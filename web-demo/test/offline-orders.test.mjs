@@ -16,6 +16,7 @@ class MemoryStorage {
     this.confirmed = new Map();
     this.pending = new Map();
     this.rejected = new Map();
+    this.scannedThrough = 0;
   }
   async loadAll() {
     const bySeq = (a, b) => a.seq - b.seq;
@@ -23,13 +24,18 @@ class MemoryStorage {
       confirmed: [...this.confirmed.values()].sort((a, b) => a.position - b.position),
       pending: [...this.pending.values()].sort(bySeq),
       rejected: [...this.rejected.values()].sort(bySeq),
+      scannedThrough: this.scannedThrough,
     });
   }
   async addPending(entry) {
     this.pending.set(entry.commandId, structuredClone(entry));
   }
-  async applySync({ resetConfirmed = false, events = [], settled = [], rejected = [] }) {
-    if (resetConfirmed) this.confirmed.clear();
+  async applySync({ resetConfirmed = false, events = [], scannedThrough, settled = [], rejected = [] }) {
+    if (resetConfirmed) {
+      this.confirmed.clear();
+      this.scannedThrough = 0;
+    }
+    if (scannedThrough !== undefined) this.scannedThrough = scannedThrough;
     for (const e of events) this.confirmed.set(e.position, structuredClone(e));
     for (const id of settled) this.pending.delete(id);
     for (const r of rejected) this.rejected.set(r.commandId, structuredClone(r));
@@ -82,7 +88,16 @@ class FakeServer {
     if (url.pathname === '/events') {
       const after = Number(url.searchParams.get('after'));
       const limit = Number(url.searchParams.get('limit'));
-      return Response.json(this.engine.allEvents(after, limit));
+      if (!this.customer) return Response.json(this.engine.allEvents(after, limit));
+      // A customer's token: their orders' events only, and how far the server looked.
+      const page = [];
+      let through = after;
+      for (const event of this.engine.allEvents(after, 1000)) {
+        through = event.position;
+        if (this.engine.getOrder(event.streamId)?.customerId === this.customer) page.push(event);
+        if (page.length === limit) break;
+      }
+      return Response.json(page, { headers: { 'x-scanned-through': String(through) } });
     }
     return Response.json({ error: { code: 'not_found', message: 'no such route' } }, { status: 404 });
   }
@@ -295,4 +310,35 @@ test('a server with another log (a new database) replaces the local copy; the qu
   assert.deepEqual([...storage.confirmed.values()].map((e) => e.streamId), ['new']);
   assert.deepEqual(orders.engine.listOrders('alice').orders.map((o) => o.id), ['new']);
   assert.deepEqual(orders.rejected.map((r) => [r.command.type, r.error.code]), [['PlaceOrder', 'order_not_found']]);
+});
+
+test("a customer's pulls start past the others' events the server has already shown", async () => {
+  server.customer = 'cara';
+  for (let i = 0; i < 30; i += 1) server.engine.execute({ type: 'CreateOrder', orderId: `x${i}`, customerId: 'other' });
+  const orders = await client();
+  await orders.sync();
+  assert.equal(orders.confirmed.length, 0, 'none of the others\' events');
+  assert.equal(orders.position, 30, 'but the server looked through them');
+  assert.equal(storage.scannedThrough, 30);
+
+  server.engine.execute({ type: 'CreateOrder', orderId: 'c1', customerId: 'cara' });
+  server.engine.execute({ type: 'CreateOrder', orderId: 'x30', customerId: 'other' });
+  server.requests = [];
+  const reloaded = await client(); // a reload: from storage, then only what is new
+  await reloaded.sync();
+  assert.deepEqual(
+    server.requests.map((r) => r.path),
+    ['/events?after=30&limit=1000', '/events?after=32&limit=1000'],
+    'no own event yet to check: reads from the position held, until the server has no more',
+  );
+  assert.deepEqual(reloaded.confirmed.map((e) => e.streamId), ['c1']);
+  assert.equal(reloaded.position, 32);
+
+  server.requests = [];
+  await reloaded.sync();
+  assert.deepEqual(
+    server.requests.map((r) => r.path),
+    ['/events?after=30&limit=1', '/events?after=32&limit=1000'],
+    'the last own event is checked with a one-event read, then only what is new is read',
+  );
 });

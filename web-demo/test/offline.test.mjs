@@ -69,6 +69,7 @@ test('the "Go offline" switch queues commands, even a new order, and syncs them 
   await chooseCustomer(page, 'bea');
   await page.getByRole('button', { name: 'Go offline' }).click();
   await expectText(page, '#connection', 'Offline (simulated)');
+  const actedFrom = Date.now();
   const orderId = await createOrder(page);
   await addItem(page, { product: 'gizmo', quantity: 3, price: '0.10' });
   await expectText(page, '#order-total', '0.30');
@@ -80,12 +81,23 @@ test('the "Go offline" switch queues commands, even a new order, and syncs them 
   await expectPending(page, 2);
   assert.equal((await api(shared.server.url, `/orders/${orderId}`)).status, 404, 'the server has not heard of it yet');
 
+  await page.waitForTimeout(1100); // the sync comes visibly later than the clerk's work
+  const online = Date.now();
   await page.getByRole('button', { name: 'Go online' }).click();
   await expectPending(page, 0);
   const { status, body } = await api(shared.server.url, `/orders/${orderId}`);
   assert.equal(status, 200);
   assert.equal(body.customerId, 'bea');
   assert.equal(body.total, '0.30');
+  // Business time is when the clerk acted offline; recordedAt is when the server committed.
+  assert.ok(Date.parse(body.createdAt) >= actedFrom && Date.parse(body.createdAt) < online, body.createdAt);
+  const events = (await api(shared.server.url, `/orders/${orderId}/events`)).body;
+  assert.equal(events[0].metadata.issuedAt, events[0].data.createdAt);
+  assert.ok(Date.parse(events[0].metadata.recordedAt) >= online, events[0].metadata.recordedAt);
+  // The audit trail shows both.
+  await page.locator(`#order-list [data-order-id="${orderId}"]`).click();
+  await page.locator('#event-rows tr').first().locator('.issued-at').waitFor();
+  assert.match(await page.locator('#event-rows tr').first().locator('.time').textContent(), /acted /);
   assert.deepEqual(pageErrors, []);
   await context.close();
 });

@@ -36,12 +36,31 @@ export function renderHistory({ events, shownVersion, isConfirmed }) {
           envelope.type,
           isConfirmed(envelope) ? null : el('span', { class: 'badge pending', title: 'Decided locally, waiting to sync' }, 'unsynced'),
         ),
-        el('td', { class: 'time' }, formatTime(envelope.metadata?.recordedAt)),
+        el('td', { class: 'time' }, ...eventTimes(envelope.metadata)),
         el('td', { class: 'nowrap' }, envelope.metadata?.actor ?? '—'),
         el('td', { class: 'payload' }, ...payloadLines(envelope.data)),
       ),
     ),
   );
+}
+
+/**
+ * When the event was recorded and, for work queued offline and synced later, when the
+ * clerk acted (`issuedAt`), if that was at least a second earlier.
+ */
+function eventTimes(metadata) {
+  const recorded = formatTime(metadata?.recordedAt);
+  const issued = metadata?.issuedAt;
+  const apart = Date.parse(metadata?.recordedAt) - Date.parse(issued);
+  if (!issued || !(Math.abs(apart) >= 1000)) return [recorded];
+  return [
+    el('div', {}, recorded),
+    el(
+      'div',
+      { class: 'muted issued-at', title: 'When the clerk acted; the time above is when the server recorded it' },
+      `acted ${formatTime(issued)}`,
+    ),
+  ];
 }
 
 /** The event's own fields, one per line (the order id is the row's context already). */

@@ -4,7 +4,8 @@
 # servers on one database) beside one INSERT per transaction (benches/http.rs; the PG rows
 # need the local server the tests use, RabbitMQ the --publish rows), then the per-decision
 # cost in wasmtime beside the native core (benches/decisions.rs, when present).
-# Bounded request counts, loopback only. BENCH_ORDERS overrides the orders per HTTP run.
+# Bounded request counts, loopback only. BENCH_ORDERS overrides the orders per HTTP run;
+# BENCH_ROWS=sqlite,relay,postgres picks the row groups (all by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo bench -p order-server --bench http

@@ -343,8 +343,15 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
+/// Whether `group` is among the row groups `BENCH_ROWS` names (`sqlite,relay,postgres`;
+/// all when unset), so that one backend can be measured alone.
+fn wanted(group: &str) -> bool {
+    std::env::var("BENCH_ROWS").map_or(true, |rows| rows.split(',').any(|r| r.trim() == group))
+}
+
 fn main() {
-    // `cargo bench` passes `--bench`; a filter argument is not supported (one table).
+    // `cargo bench` passes `--bench`; a filter argument is not supported (one table), but
+    // `BENCH_ROWS` picks the row groups.
     println!("order-server HTTP benchmark (loopback; lifecycle = create, 2 x add item, place)");
     println!();
     println!(
@@ -362,27 +369,32 @@ fn main() {
     let load_before = load_average();
     // The raw loop runs first and last: fsync latency on a shared machine drifts with
     // whatever else is writing, and the two rows show how much.
-    for row in [
-        raw_sqlite_lifecycle(),
-        http_lifecycle(1, "full"),
-        http_lifecycle(32, "full"),
-        http_lifecycle(32, "normal"),
-        raw_sqlite_lifecycle(),
-    ] {
-        row.print();
+    if wanted("sqlite") {
+        for row in [
+            raw_sqlite_lifecycle(),
+            http_lifecycle(1, "full"),
+            http_lifecycle(32, "full"),
+            http_lifecycle(32, "normal"),
+            raw_sqlite_lifecycle(),
+        ] {
+            row.print();
+        }
     }
     // The broker relay on and off, back to back at the same concurrency and durability.
-    let relay_note = match http_lifecycle_publishing(32, "full") {
-        Some((row, note)) => {
+    let relay_note = match wanted("relay").then(|| http_lifecycle_publishing(32, "full")) {
+        None => "relay rows not run: not in BENCH_ROWS".into(),
+        Some(Some((row, note))) => {
             http_lifecycle(32, "full").print();
             row.print();
             note
         }
-        None => "relay rows not run: no RabbitMQ on 127.0.0.1:5672".into(),
+        Some(None) => "relay rows not run: no RabbitMQ on 127.0.0.1:5672".into(),
     };
     // PostgreSQL: the floor of one INSERT per transaction, then the server alone and three
     // servers sharing one database (every write serialises on the `$all` row).
-    let pg_note = if postgres::reachable() {
+    let pg_note = if !wanted("postgres") {
+        "PG rows not run: not in BENCH_ROWS"
+    } else if postgres::reachable() {
         for row in [
             postgres::raw_insert_floor(),
             postgres::http_lifecycle(1, 1),

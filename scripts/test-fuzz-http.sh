@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Property-based fuzzing of the HTTP API from its own description (/openapi.json) with
-# schemathesis: about 100 examples per operation, against a real server, open (no auth),
+# schemathesis: about 50 examples per operation, against a real server, open (no auth),
 # then under --dev-auth without a token, with a clerk's and with a customer's token. Passes
 # only with 0 server errors and 0 answers (status, content type, body) the document does
 # not allow. The live feeds (`.../stream`) never end, so they are left out. Issue 11;
@@ -8,7 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EXAMPLES="${FUZZ_EXAMPLES:-100}"
+# 50 keeps `make test` within its time budget; FUZZ_EXAMPLES=200 digs deeper on demand.
+EXAMPLES="${FUZZ_EXAMPLES:-50}"
 # A fixed seed keeps CI reproducible; FUZZ_SEED=random explores new cases.
 SEED="${FUZZ_SEED:-11}"
 seed_args=(--seed "$SEED")

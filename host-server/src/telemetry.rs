@@ -186,6 +186,13 @@ pub fn guest_call_span(operation: &'static str, input_bytes: usize) -> Span {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use opentelemetry::trace::SpanId;
+    use opentelemetry_sdk::error::OTelSdkResult;
+    use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+    use tracing_subscriber::layer::SubscriberExt;
+
     use super::*;
 
     const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -211,5 +218,55 @@ mod tests {
         // The all-zero trace id is invalid by the W3C rules.
         let zero = "00-00000000000000000000000000000000-00f067aa0ba902b7-01";
         assert_eq!(trace_id(&headers(zero)), None);
+    }
+
+    /// Keeps what the SDK exports, in place of a collector.
+    #[derive(Debug, Clone, Default)]
+    struct Collected(Arc<Mutex<Vec<SpanData>>>);
+
+    impl SpanExporter for Collected {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            self.0.lock().unwrap().extend(batch);
+            Ok(())
+        }
+    }
+
+    fn span_id(span: &Span) -> SpanId {
+        span.context().span().span_context().span_id()
+    }
+
+    #[test]
+    fn a_batch_commit_is_the_child_of_its_first_request_and_links_to_the_others() {
+        let collected = Collected::default();
+        let traces = Traces {
+            provider: SdkTracerProvider::builder()
+                .with_simple_exporter(collected.clone())
+                .build(),
+        };
+        let subscriber = tracing_subscriber::registry().with(traces.layer());
+        let (first_id, second_id, commit_id) =
+            tracing::subscriber::with_default(subscriber, || {
+                assert!(
+                    guest_call_span("decide", 1).is_none(),
+                    "no span for a guest call outside a request or commit"
+                );
+                let first = tracing::info_span!("first request");
+                let second = tracing::info_span!("second request");
+                let commit = commit_span(&[&first, &second], 3);
+                commit.in_scope(|| drop(guest_call_span("decide", 1)));
+                (span_id(&first), span_id(&second), span_id(&commit))
+            });
+        drop(traces);
+        let spans = collected.0.lock().unwrap();
+        let named = |name: &str| spans.iter().find(|span| span.name == name).unwrap();
+        let commit = named("commit");
+        assert_eq!(commit.parent_span_id, first_id);
+        let links: Vec<SpanId> = commit
+            .links
+            .iter()
+            .map(|link| link.span_context.span_id())
+            .collect();
+        assert_eq!(links, [second_id]);
+        assert_eq!(named("guest decide").parent_span_id, commit_id);
     }
 }

@@ -22,7 +22,7 @@ use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use crate::auth::{self, scope, Auth, SharedAuth};
@@ -34,6 +34,7 @@ use crate::queries::Queries;
 use crate::rate_limit::{self, RateLimiter};
 use crate::routes::{commands, ops, queries, stream, sync};
 use crate::static_files;
+use crate::telemetry;
 use crate::writer::WriterHandle;
 
 /// Largest accepted request body (1 MiB); larger bodies get 413 `payload_too_large`.
@@ -188,8 +189,10 @@ pub fn secured_router(state: AppState, web_dir: Option<PathBuf>, security: Secur
     };
     app.layer(
         TraceLayer::new_for_http()
-            .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-            .on_response(DefaultOnResponse::new().level(Level::INFO)),
+            .make_span_with(telemetry::request_span)
+            .on_response(telemetry::RecordStatus(
+                DefaultOnResponse::new().level(Level::INFO),
+            )),
     )
 }
 

@@ -140,6 +140,11 @@ impl<S: Send + Sync> FromRequestParts<S> for CommandHeaders {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let mut headers = CommandHeaders::parse(&parts.headers)?;
+        // Without a correlation id of its own, a command is correlated by its trace, so
+        // its events lead to the request's spans (and the caller's, over `traceparent`).
+        if headers.correlation_id.is_none() {
+            headers.correlation_id = crate::telemetry::trace_id(&parts.headers);
+        }
         // Under authentication the token's subject is the actor, whatever the request says.
         if let Some(subject) = parts.extensions.get::<Caller>().and_then(Caller::subject) {
             headers.actor = Some(subject.to_string());

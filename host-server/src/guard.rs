@@ -164,6 +164,9 @@ pub fn cors(origins: Vec<HeaderValue>) -> CorsLayer {
             header::IF_MATCH,
             HeaderName::from_static("idempotency-key"),
             HeaderName::from_static("x-correlation-id"),
+            // W3C trace context, sent by front ends that trace their own calls.
+            HeaderName::from_static("traceparent"),
+            HeaderName::from_static("tracestate"),
         ])
         .expose_headers([HeaderName::from_static("x-scanned-through")])
         .max_age(Duration::from_secs(600))

@@ -27,6 +27,7 @@ pub mod security;
 pub mod server;
 pub mod static_files;
 pub mod subscribe;
+pub mod telemetry;
 pub mod wasm;
 pub mod web_files;
 pub mod writer;

@@ -16,6 +16,7 @@ use order_core::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics;
+use crate::telemetry;
 
 /// Commands applied in one transaction at most; bounds the latency a batch adds.
 pub const MAX_BATCH_COMMANDS: usize = 256;
@@ -46,6 +47,9 @@ struct Job {
     requests: Vec<CommandRequest>,
     reply: oneshot::Sender<Vec<WriteResult>>,
     queued_at: Instant,
+    /// The requester's span (its HTTP request), so that the commit on this thread is
+    /// part of the request's trace.
+    span: tracing::Span,
 }
 
 /// The cloneable sending side, held by the HTTP state.
@@ -124,6 +128,7 @@ impl WriterHandle {
             requests,
             reply,
             queued_at: Instant::now(),
+            span: tracing::Span::current(),
         };
         if self.jobs.send(job).await.is_err() {
             return vec![Err(WriteError::Unavailable); count];
@@ -309,7 +314,10 @@ fn apply_batch<S: BatchStore, E: Environment, R: DomainRuntime>(
             requests.push((request.command, request.options));
         }
     }
-    let (results, committed): (Vec<WriteResult>, bool) = match engine.handle_batch(requests) {
+    let requesters: Vec<&tracing::Span> = jobs.iter().map(|job| &job.span).collect();
+    let span = telemetry::commit_span(&requesters, commands);
+    let outcome = span.in_scope(|| engine.handle_batch(requests));
+    let (results, committed): (Vec<WriteResult>, bool) = match outcome {
         Ok(results) => {
             let results = types
                 .iter()
@@ -322,6 +330,7 @@ fn apply_batch<S: BatchStore, E: Environment, R: DomainRuntime>(
             (results, true)
         }
         Err(e) => {
+            span.record("otel.status_code", "ERROR");
             tracing::error!(error = %e, commands, "group commit failed; failing the whole batch");
             let failed = Err(EngineError::from(e.clone()));
             for command_type in &types {

@@ -100,6 +100,8 @@ impl WasmRuntime {
         input_bytes: usize,
         run: impl FnOnce(&OrderDomain, &mut Store<SandboxState>) -> wasmtime::Result<T>,
     ) -> Result<T, RuntimeError> {
+        let span = crate::telemetry::guest_call_span(operation, input_bytes);
+        let _entered = span.enter();
         let fuel = self.limits.fuel_for(input_bytes);
         let reuse = self.reuse_instances;
         let recycle_above = self.limits.recycle_above_bytes;
@@ -118,6 +120,12 @@ impl WasmRuntime {
         };
         let keep = outcome.is_ok() && reuse && live.store.data().memory_bytes() <= recycle_above;
         self.last_fuel_used = fuel_used;
+        if let Some(used) = fuel_used {
+            span.record("guest.fuel_used", used);
+        }
+        if outcome.is_err() {
+            span.record("otel.status_code", "ERROR");
+        }
         if !keep {
             // A trapped instance may hold broken invariants; never call into it again.
             self.live = None;

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub mod auth;
+pub mod otlp;
 pub mod sse;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_order-server");

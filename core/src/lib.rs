@@ -22,6 +22,7 @@ pub mod state;
 mod state_cache;
 pub mod store;
 pub mod temporal;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod upcast;
 pub mod view;

@@ -4,10 +4,12 @@
 
 mod bindings;
 mod convert;
+#[cfg(feature = "testing")]
 mod guest_build;
 pub mod guest_module;
 pub mod runtime;
 pub mod sandbox;
+#[cfg(feature = "testing")]
 pub mod testing;
 
 pub use guest_module::{imports_of, GuestLoadError, GuestModule, EMBEDDED_GUEST};

@@ -11,6 +11,7 @@ mod pending;
 mod rows;
 mod schema;
 mod sql;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 use std::cell::RefCell;

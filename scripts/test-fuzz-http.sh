@@ -21,7 +21,8 @@ if ! .venv/bin/schemathesis --version >/dev/null 2>&1; then
   echo "[fuzz-http] pip install schemathesis"
   .venv/bin/pip install --quiet 'schemathesis>=4.32,<5'
 fi
-cargo build -p order-server
+# With --tests, the features are those of the server suite's build, which is reused.
+cargo build -p order-server --bins --tests
 bin=target/debug/order-server
 [ -n "${CARGO_TARGET_DIR:-}" ] && bin="$CARGO_TARGET_DIR/debug/order-server"
 

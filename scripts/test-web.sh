@@ -19,8 +19,9 @@ echo "[test-web] npm ci (web-demo)"
 
 scripts/build-web.sh
 
-echo "[test-web] cargo build -p order-server"
-cargo build -p order-server
+echo "[test-web] cargo build -p order-server --bins --tests"
+# With --tests, the features are those of the server suite's build, which is reused.
+cargo build -p order-server --bins --tests
 
 echo "[test-web] browser tests"
 cd web-demo

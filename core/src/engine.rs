@@ -15,7 +15,7 @@ use crate::snapshot::DEFAULT_SNAPSHOT_EVERY;
 use crate::state::{initial_state, OrderState};
 use crate::state_cache::StateCache;
 use crate::store::{EventStore, OrderPage, StoreError};
-use crate::temporal::{view_as_of, AsOf};
+use crate::temporal::{history_as_of, AsOf};
 use crate::view::OrderView;
 
 mod batch;
@@ -275,8 +275,9 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         match as_of {
             None => Ok(self.store.get_view(order_id)?),
             Some(as_of) => {
+                // Folded by the runtime that decides, like the current view.
                 let events = self.store.read_stream(order_id, 0)?;
-                Ok(view_as_of(&events, as_of))
+                Ok(self.runtime.project(None, history_as_of(&events, as_of))?)
             }
         }
     }

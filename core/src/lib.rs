@@ -39,15 +39,15 @@ pub use error::DomainError;
 pub use event::{Event, ItemAdded, ItemRemoved, OrderCancelled, OrderCreated, OrderPlaced};
 pub use memory_store::MemoryStore;
 pub use money::{DecimalText, Money, MoneyParseError};
-pub use runtime::{DomainRuntime, NativeRuntime, RuntimeError};
+pub use runtime::{decide_and_fold, Decision, DomainRuntime, NativeRuntime, RuntimeError};
 pub use snapshot::{Snapshot, DEFAULT_SNAPSHOT_EVERY, STATE_SCHEMA_VERSION};
 pub use state::{evolve, evolve_all, initial_state, Order, OrderItem, OrderState, OrderStatus};
 pub use store::{
     place_imported, BatchStore, CommandRecord, Commit, EventStore, OrderPage, StoreError,
 };
-pub use temporal::{state_as_of, view_as_of, AsOf};
+pub use temporal::{history_as_of, state_as_of, view_as_of, AsOf};
 pub use upcast::{upcast, UpcastError};
-pub use view::{project, project_all, OrderView};
+pub use view::{project, project_all, project_event, OrderView};
 
 /// Input that could not be decoded (malformed JSON, a missing field, a wrong type).
 /// Code `invalid_input`; distinct from a well-formed value that breaks a rule.

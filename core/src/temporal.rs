@@ -25,9 +25,18 @@ impl AsOf {
     }
 }
 
+/// The part of a stream's envelopes (ordered by version) that `as_of` looks at: stream
+/// order is commit order, so history up to a point is a prefix.
+pub fn history_as_of(envelopes: &[EventEnvelope], as_of: AsOf) -> &[EventEnvelope] {
+    let end = envelopes
+        .iter()
+        .position(|e| !as_of.includes(e))
+        .unwrap_or(envelopes.len());
+    &envelopes[..end]
+}
+
 fn prefix(envelopes: &[EventEnvelope], as_of: AsOf) -> impl Iterator<Item = &EventEnvelope> {
-    // Stream order is commit order, so history up to a point is a prefix.
-    envelopes.iter().take_while(move |e| as_of.includes(e))
+    history_as_of(envelopes, as_of).iter()
 }
 
 pub fn state_as_of(envelopes: &[EventEnvelope], as_of: AsOf) -> OrderState {

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::EventEnvelope;
+use crate::event::Event;
 use crate::money::Money;
 use crate::state::{apply, Order, OrderItem, OrderState, OrderStatus};
 
@@ -31,7 +32,8 @@ pub struct OrderView {
 }
 
 impl OrderView {
-    fn from_order(o: Order, version: u64, updated_at: DateTime<Utc>) -> Self {
+    /// The view of an order as of the event with stream version `version`.
+    pub fn from_order(o: Order, version: u64, updated_at: DateTime<Utc>) -> Self {
         OrderView {
             id: o.id,
             customer_id: o.customer_id,
@@ -48,7 +50,8 @@ impl OrderView {
         }
     }
 
-    fn into_order(self) -> Order {
+    /// The order the view shows, without its version and time.
+    pub fn into_order(self) -> Order {
         Order {
             id: self.id,
             customer_id: self.customer_id,
@@ -75,9 +78,24 @@ impl OrderView {
 
 /// Folds one envelope into the view of its stream (`None` before the order exists).
 pub fn project(view: Option<OrderView>, envelope: &EventEnvelope) -> Option<OrderView> {
+    project_event(
+        view,
+        &envelope.event,
+        envelope.version,
+        envelope.metadata.recorded_at,
+    )
+}
+
+/// Folds one event, stored at stream version `version` and recorded at `recorded_at`: all
+/// of an envelope the read model depends on.
+pub fn project_event(
+    view: Option<OrderView>,
+    event: &Event,
+    version: u64,
+    recorded_at: DateTime<Utc>,
+) -> Option<OrderView> {
     let order = view.map(OrderView::into_order);
-    apply(order, &envelope.event)
-        .map(|o| OrderView::from_order(o, envelope.version, envelope.metadata.recorded_at))
+    apply(order, event).map(|o| OrderView::from_order(o, version, recorded_at))
 }
 
 /// Folds a slice of envelopes.

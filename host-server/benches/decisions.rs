@@ -1,5 +1,6 @@
-//! Per-decision cost inside wasmtime beside the native core, for the same inputs:
-//! decide(AddItem) on an order with 10 lines, and evolve of a 50-event stream.
+//! Per-command cost inside wasmtime beside the native core, for the same inputs: a whole
+//! command (decide, evolve and project in one guest call) of AddItem on an order with 10
+//! lines, the decision alone, and the folds of a 50-event stream.
 //! Prints ns/op for each runtime and the ratio. Run: scripts/bench-guest.sh
 //! (BENCH_GUEST=file.wasm measures another guest component instead of the embedded one).
 
@@ -8,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use order_core::testing::default_context;
 use order_core::{
-    evolve_all, initial_state, AddItem, Command, Context, DomainRuntime, Event, ItemAdded, Money,
-    NativeRuntime, OrderCreated, OrderState,
+    evolve_all, initial_state, project_all, AddItem, Command, DomainRuntime, Event, EventEnvelope,
+    ItemAdded, Metadata, Money, NativeRuntime, OrderCreated,
 };
 use order_server::wasm::{GuestModule, WasmRuntime};
 
@@ -42,20 +43,22 @@ fn add_item() -> Command {
     })
 }
 
-/// What a guest call does, natively: encode the inputs, decode them, decide, encode the
-/// outcome, decode it.
-fn decide_through_json(state: &OrderState, command: &Command, ctx: &Context) -> Vec<Event> {
-    let state: OrderState = serde_json::from_str(&serde_json::to_string(state).unwrap()).unwrap();
-    let command: Command = serde_json::from_str(&serde_json::to_string(command).unwrap()).unwrap();
-    let ctx: Context = serde_json::from_str(&serde_json::to_string(ctx).unwrap()).unwrap();
-    let events = order_core::decide(&state, &command, &ctx).unwrap();
-    let texts: Vec<String> = events
+fn envelopes(events: &[Event]) -> Vec<EventEnvelope> {
+    let at = default_context().now;
+    events
         .iter()
-        .map(|e| serde_json::to_string(e).unwrap())
-        .collect();
-    texts
-        .iter()
-        .map(|t| order_core::event_from_json(t).unwrap())
+        .zip(1..)
+        .map(|(event, version)| EventEnvelope {
+            event_id: uuid::Uuid::from_u128(version as u128),
+            stream_id: ORDER.into(),
+            version,
+            position: version,
+            event: event.clone(),
+            metadata: Metadata {
+                recorded_at: at,
+                ..Metadata::default()
+            },
+        })
         .collect()
 }
 
@@ -77,7 +80,7 @@ fn ns_per_op(budget: Duration, mut op: impl FnMut()) -> f64 {
 
 fn row(name: &str, native: f64, wasm: f64) {
     println!(
-        "{name:<44} {native:>12.0} {wasm:>12.0} {:>8.1}x",
+        "{name:<48} {native:>12.0} {wasm:>12.0} {:>8.1}x",
         wasm / native
     );
 }
@@ -109,25 +112,54 @@ fn main() {
     );
 
     let ctx = default_context();
+    let recorded_at = ctx.now;
     let ten_lines = evolve_all(initial_state(), &history(10));
+    let ten_line_view = project_all(None, &envelopes(&history(10)));
     let command = add_item();
     let stream = history(49);
+    let log = envelopes(&stream);
 
     let mut native = NativeRuntime;
     let mut wasm = WasmRuntime::new(module.clone());
     let mut fresh = WasmRuntime::new(module).reuse_instances(false);
+    let whole_command = |runtime: &mut dyn DomainRuntime| {
+        runtime
+            .handle(
+                black_box(&ten_lines),
+                ten_line_view.clone(),
+                &command,
+                &ctx,
+                recorded_at,
+            )
+            .unwrap()
+            .unwrap()
+    };
 
     // Same answer from every runtime before timing anything.
-    let expected = native.decide(&ten_lines, &command, &ctx).unwrap();
-    assert_eq!(wasm.decide(&ten_lines, &command, &ctx).unwrap(), expected);
+    assert_eq!(whole_command(&mut wasm), whole_command(&mut native));
     assert_eq!(
         wasm.evolve(initial_state(), &stream).unwrap(),
         native.evolve(initial_state(), &stream).unwrap()
     );
+    assert_eq!(
+        wasm.project(None, &log).unwrap(),
+        native.project(None, &log).unwrap()
+    );
 
     println!(
-        "{:<44} {:>12} {:>12} {:>9}",
+        "{:<48} {:>12} {:>12} {:>9}",
         "operation (ns/op)", "native", "wasmtime", "ratio"
+    );
+    let native_whole = ns_per_op(budget, || {
+        black_box(whole_command(&mut native));
+    });
+    let wasm_whole = ns_per_op(budget, || {
+        black_box(whole_command(&mut wasm));
+    });
+    row(
+        "whole command: AddItem on a 10-line order",
+        native_whole,
+        wasm_whole,
     );
     let native_decide = ns_per_op(budget, || {
         black_box(
@@ -140,15 +172,9 @@ fn main() {
     let wasm_decide = ns_per_op(budget, || {
         black_box(wasm.decide(black_box(&ten_lines), &command, &ctx).unwrap()).ok();
     });
-    row("decide AddItem, 10-line order", native_decide, wasm_decide);
-    // The same decision with the boundary's JSON round trip done natively: separates the
-    // cost of crossing in JSON from the cost of running inside wasmtime.
-    let native_json_decide = ns_per_op(budget, || {
-        black_box(decide_through_json(black_box(&ten_lines), &command, &ctx));
-    });
     row(
-        "decide AddItem, native with the JSON round trip",
-        native_json_decide,
+        "decide alone: AddItem, 10-line order",
+        native_decide,
         wasm_decide,
     );
 
@@ -159,30 +185,33 @@ fn main() {
         black_box(wasm.evolve(initial_state(), black_box(&stream)).unwrap());
     });
     row("evolve 50-event stream", native_evolve, wasm_evolve);
+    let native_project = ns_per_op(budget, || {
+        black_box(native.project(None, black_box(&log)).unwrap());
+    });
+    let wasm_project = ns_per_op(budget, || {
+        black_box(wasm.project(None, black_box(&log)).unwrap());
+    });
+    row("project 50-event stream", native_project, wasm_project);
 
-    let fresh_decide = ns_per_op(budget, || {
-        black_box(fresh.decide(black_box(&ten_lines), &command, &ctx).unwrap()).ok();
+    let fresh_whole = ns_per_op(budget, || {
+        black_box(whole_command(&mut fresh));
     });
     row(
-        "decide AddItem, new instance per call",
-        native_decide,
-        fresh_decide,
+        "whole command, new instance per call",
+        native_whole,
+        fresh_whole,
     );
-    // What the fuel budget has to cover (SandboxLimits: per call + per input byte).
-    wasm.decide(&ten_lines, &command, &ctx).unwrap().ok();
-    let decide_fuel = wasm.last_fuel_used().unwrap_or_default();
+    // What the fuel budget has to cover (SandboxLimits: per call + per input value).
+    whole_command(&mut wasm);
+    let command_fuel = wasm.last_fuel_used().unwrap_or_default();
     wasm.evolve(initial_state(), &stream).unwrap();
     let evolve_fuel = wasm.last_fuel_used().unwrap_or_default();
-    let stream_bytes: usize = stream
-        .iter()
-        .map(|e| serde_json::to_string(e).unwrap().len())
-        .sum();
     let limits = wasm.limits();
     println!(
-        "fuel used: decide {decide_fuel}, evolve {evolve_fuel} ({:.0} per input byte); budget {} per call + {} per input byte",
-        evolve_fuel as f64 / stream_bytes as f64,
+        "fuel used: whole command {command_fuel}, evolve {evolve_fuel} ({:.0} per event); budget {} per call + {} per input value",
+        evolve_fuel as f64 / stream.len() as f64,
         limits.fuel_per_call,
-        limits.fuel_per_input_byte
+        limits.fuel_per_input_value
     );
     println!(
         "instances created: reused runtime {}, per-call runtime {}",

@@ -44,6 +44,8 @@ pub const BODY_LIMIT_BYTES: usize = 1 << 20;
 pub struct AppState {
     pub writer: WriterHandle,
     pub queries: Queries,
+    /// The deciding guest, for the folds the read routes make (temporal views).
+    pub folds: crate::folds::Folds,
     /// sha256 of the guest module deciding commands (shown by `/health`).
     pub module_hash: Option<String>,
     /// The broker relay, when `--publish` is on.

@@ -244,17 +244,27 @@ fn engine(
     ))
 }
 
-fn rebuild_read_models(args: &DbArg) -> anyhow::Result<()> {
-    let mut engine = engine(args)?;
-    let bar = ProgressBar::new(0).with_style(
+/// A bar of events done out of all, with the rate and the time left (on stderr).
+fn events_bar() -> ProgressBar {
+    ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} events ({per_sec}, eta {eta})")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    )
+}
+
+/// Moves `bar` to `done` of `total`, as the engine's progress callbacks report them.
+fn advance(bar: &ProgressBar) -> impl FnMut(u64, u64) + '_ {
+    |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    }
+}
+
+fn rebuild_read_models(args: &DbArg) -> anyhow::Result<()> {
+    let mut engine = engine(args)?;
+    let bar = events_bar();
     let folded = engine
-        .rebuild_read_models(BATCH, |done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        })
+        .rebuild_read_models(BATCH, advance(&bar))
         .context("rebuilding read models")?;
     bar.finish();
     eprintln!("rebuilt the read models from {folded} events");
@@ -305,10 +315,8 @@ fn migrate(from: &Database, to: &Database) -> anyhow::Result<bool> {
     if already != 0 {
         anyhow::bail!("{to} already holds {already} events; migrate copies into an empty database");
     }
-    let bar = ProgressBar::new(source.last_position()?).with_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} events ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = events_bar();
+    bar.set_length(source.last_position()?);
     let mut position = 0;
     loop {
         let page = source.read_all_stored(position, BATCH)?;
@@ -365,7 +373,11 @@ pub fn read_stored_events(reader: impl BufRead) -> anyhow::Result<Vec<StoredEven
 
 fn verify(args: &DbArg) -> anyhow::Result<bool> {
     let mut engine = engine(args)?;
-    let report = engine.verify(BATCH).context("verifying")?;
+    let bar = events_bar();
+    let report = engine
+        .verify_with_progress(BATCH, advance(&bar))
+        .context("verifying")?;
+    bar.finish();
     for mismatch in &report.mismatches {
         println!("MISMATCH {mismatch}");
     }

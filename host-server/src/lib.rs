@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod failures;
 pub mod feed;
+pub mod folds;
 pub mod guard;
 pub mod guest;
 pub mod limits;

@@ -48,6 +48,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     metrics::install();
     let guest = load_guest(config.guest.as_deref())?;
     let module_hash = guest.hash().to_string();
+    let folds = crate::folds::Folds::new(guest.clone());
     let (db, synchronous, snapshot_every, busy_timeout) = (
         config.db.clone(),
         config.synchronous,
@@ -93,6 +94,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         relay,
         writer,
         queries: config.db.queries(),
+        folds,
         module_hash: Some(module_hash.clone()),
         feed: config.feed,
         shutting_down,

@@ -170,7 +170,7 @@ pub fn commit_span(requests: &[&Span], commands: usize) -> Span {
 
 /// The span of one call into the guest, or none outside a request or commit: folds at
 /// startup and in the CLI would otherwise each make a trace of their own.
-pub fn guest_call_span(operation: &'static str, input_bytes: usize) -> Span {
+pub fn guest_call_span(operation: &'static str, input_values: usize) -> Span {
     if Span::current().is_none() {
         return Span::none();
     }
@@ -179,7 +179,7 @@ pub fn guest_call_span(operation: &'static str, input_bytes: usize) -> Span {
         otel.name = %format_args!("guest {operation}"),
         otel.status_code = Empty,
         guest.operation = operation,
-        guest.input_bytes = input_bytes,
+        guest.input_values = input_values,
         guest.fuel_used = Empty,
     )
 }
@@ -247,13 +247,13 @@ mod tests {
         let (first_id, second_id, commit_id) =
             tracing::subscriber::with_default(subscriber, || {
                 assert!(
-                    guest_call_span("decide", 1).is_none(),
+                    guest_call_span("handle", 1).is_none(),
                     "no span for a guest call outside a request or commit"
                 );
                 let first = tracing::info_span!("first request");
                 let second = tracing::info_span!("second request");
                 let commit = commit_span(&[&first, &second], 3);
-                commit.in_scope(|| drop(guest_call_span("decide", 1)));
+                commit.in_scope(|| drop(guest_call_span("handle", 1)));
                 (span_id(&first), span_id(&second), span_id(&commit))
             });
         drop(traces);
@@ -267,6 +267,6 @@ mod tests {
             .map(|link| link.span_context.span_id())
             .collect();
         assert_eq!(links, [second_id]);
-        assert_eq!(named("guest decide").parent_span_id, commit_id);
+        assert_eq!(named("guest handle").parent_span_id, commit_id);
     }
 }

@@ -105,7 +105,7 @@ fn smaller_limits_are_enforced_too() {
     let limits = SandboxLimits {
         max_memory_bytes: 4 << 20,
         fuel_per_call: 1_000_000,
-        fuel_per_input_byte: 0,
+        fuel_per_input_value: 0,
         ..SandboxLimits::default()
     };
     let mut runtime = WasmRuntime::with_limits(chaos_module(), limits);

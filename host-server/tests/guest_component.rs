@@ -9,8 +9,8 @@ use chrono::{Duration, TimeZone, Utc};
 use order_core::testing::default_context;
 use order_core::testing::vectors::Expected;
 use order_core::{
-    decide, evolve_all, initial_state, project_all, Command, DomainRuntime, Event, EventEnvelope,
-    Metadata,
+    decide, decide_and_fold, evolve_all, initial_state, project_all, Command, DomainRuntime, Event,
+    EventEnvelope, Metadata,
 };
 use order_server::wasm::{imports_of, GuestLoadError, GuestModule, WasmRuntime, EMBEDDED_GUEST};
 use serde_json::Value;
@@ -68,6 +68,45 @@ fn the_module_hash_is_the_sha256_of_the_component() {
         hash
     );
     assert_eq!(runtime().module_hash().as_deref(), Some(hash));
+}
+
+/// A component exporting an (empty) instance under the decider's name at `version`.
+fn component_exporting_the_decider_at(version: &str) -> Vec<u8> {
+    use wasm_encoder::{
+        Component, ComponentExportKind, ComponentExportSection, ComponentInstanceSection,
+    };
+    let mut instances = ComponentInstanceSection::new();
+    instances.export_items(std::iter::empty::<(&str, ComponentExportKind, u32)>());
+    let mut exports = ComponentExportSection::new();
+    exports.export(
+        format!("order:domain/decider@{version}"),
+        ComponentExportKind::Instance,
+        0,
+        None,
+    );
+    let mut component = Component::new();
+    component.section(&instances).section(&exports);
+    component.finish()
+}
+
+#[test]
+fn a_guest_built_against_another_interface_version_is_refused_by_name() {
+    let error = GuestModule::from_bytes(&component_exporting_the_decider_at("0.1.0")).unwrap_err();
+    assert!(
+        matches!(&error, GuestLoadError::InterfaceVersion { found, expected }
+            if found == "order:domain/decider@0.1.0" && expected == "order:domain/decider@0.2.0"),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains("order:domain/decider@0.1.0")
+            && message.contains("order:domain/decider@0.2.0")
+            && message.contains("rebuild the guest"),
+        "{message}"
+    );
+    // The right name but nothing behind it is a wrong world, not a version mismatch.
+    let hollow = GuestModule::from_bytes(&component_exporting_the_decider_at("0.2.0")).unwrap_err();
+    assert!(matches!(hollow, GuestLoadError::WrongWorld(_)), "{hollow}");
 }
 
 #[test]
@@ -130,6 +169,18 @@ fn every_vector_decides_inside_wasmtime_as_in_the_native_core() {
             .decide(&state, command, ctx)
             .unwrap_or_else(|e| panic!("{name}: decide in the guest: {e}"));
         assert_eq!(decided, native, "{name}: decision");
+
+        // The whole command in one guest call: events, state and view after them.
+        let prior_view = project_all(None, &envelopes(&given));
+        let recorded_at = ctx.now + Duration::seconds(1);
+        let handled = wasm
+            .handle(&state, prior_view.clone(), command, ctx, recorded_at)
+            .unwrap_or_else(|e| panic!("{name}: handle in the guest: {e}"));
+        assert_eq!(
+            handled,
+            decide_and_fold(&native_state, prior_view, command, ctx, recorded_at),
+            "{name}: whole command"
+        );
         match (&vector.expected, &decided) {
             (Expected::Error(code), Err(e)) => assert_eq!(e.code(), code, "{name}"),
             (Expected::Events(_), Ok(events)) => assert_eq!(

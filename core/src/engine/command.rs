@@ -9,7 +9,7 @@ use crate::command::Command;
 use crate::context::Context;
 use crate::envelope::{EventEnvelope, Metadata};
 use crate::idempotency::{fingerprint, replay};
-use crate::runtime::DomainRuntime;
+use crate::runtime::{Decision, DomainRuntime};
 use crate::snapshot::{snapshot_due, Snapshot};
 use crate::state::OrderState;
 use crate::state_cache::CachedStream;
@@ -154,16 +154,24 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             now: options.issued_at.unwrap_or(now),
             actor: options.actor.clone(),
         };
-        let decided = self.runtime.decide(&state, command, &ctx)?;
+        // One runtime call: the events, and the state and view after them. A no-op hands the
+        // prior view back unchanged.
+        let decided = self
+            .runtime
+            .handle(&state, prior_view, command, &ctx, now)?;
         // A decision on a cached state counts only once a commit proves that state current.
         // A rejection, or a no-op with nothing to record, commits nothing: decide those again
         // on the store's state (rare, and never the hot path).
-        let commits_something = matches!(&decided, Ok(events) if !events.is_empty())
+        let commits_something = matches!(&decided, Ok(decision) if !decision.events.is_empty())
             || (decided.is_ok() && options.command_id.is_some());
         if from_cache && !commits_something {
             return self.try_handle(stream_id, command, options, fingerprint, false);
         }
-        let events = decided?;
+        let Decision {
+            events,
+            state: new_state,
+            view,
+        } = decided?;
         let record = options.command_id.as_ref().map(|id| CommandRecord {
             command_id: id.clone(),
             order_id: stream_id.to_string(),
@@ -190,7 +198,6 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             }
             let version = state.version;
             if from_cache {
-                let view = prior_view;
                 self.cache.put(
                     stream_id,
                     CachedStream {
@@ -232,7 +239,7 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             module_hash: self.runtime.module_hash(),
         };
         let mut envelopes: Vec<EventEnvelope> = events
-            .iter()
+            .into_iter()
             .zip(event_ids)
             .enumerate()
             .map(|(i, (event, event_id))| EventEnvelope {
@@ -240,13 +247,11 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
                 stream_id: stream_id.to_string(),
                 version: state.version + 1 + i as u64,
                 position: 0,
-                event: event.clone(),
+                event,
                 metadata: metadata.clone(),
             })
             .collect();
         let expected_version = state.version;
-        let view = self.runtime.project(prior_view, &envelopes)?;
-        let new_state = self.runtime.evolve(state, &events)?;
         let snapshot = snapshot_due(
             expected_version,
             new_state.version,

@@ -76,6 +76,15 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
     /// Replays every stream through the runtime (both `evolve` and `project`) and compares
     /// the result with the stored read model.
     pub fn verify(&mut self, batch_size: usize) -> Result<VerifyReport, EngineError> {
+        self.verify_with_progress(batch_size, |_, _| {})
+    }
+
+    /// [`Engine::verify`], reporting `(events checked, events in the log)` after each stream.
+    pub fn verify_with_progress(
+        &mut self,
+        batch_size: usize,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<VerifyReport, EngineError> {
         let mut streams: HashMap<String, Vec<EventEnvelope>> = HashMap::new();
         let mut position = 0;
         let mut report = VerifyReport::default();
@@ -94,8 +103,12 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         let mut ids: Vec<_> = streams.keys().cloned().collect();
         ids.sort();
         report.streams = ids.len();
+        let total = report.events;
+        let mut checked = 0;
+        progress(checked, total);
         for id in ids {
             let envelopes = &streams[&id];
+            checked += envelopes.len() as u64;
             let projected = self.runtime.project(None, envelopes)?;
             let events: Vec<_> = envelopes.iter().map(|e| e.event.clone()).collect();
             let state = self.runtime.evolve(initial_state(), &events)?;
@@ -114,6 +127,7 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
                     "{id}: write-side state differs from the read model"
                 ));
             }
+            progress(checked, total);
         }
         Ok(report)
     }

@@ -1,6 +1,7 @@
 //! The order core as a WebAssembly component: the WIT world `order:domain/order-domain`
-//! (../wit), exporting decide/evolve/project over the core's own JSON shapes and importing
-//! nothing. A thin wrapper: decoding, the core's call, encoding; no rule lives here.
+//! (../wit), exporting one call per command plus the two folds, over typed values, and
+//! importing nothing. A thin wrapper: the WIT values in, the core's call, the WIT values
+//! out; no rule lives here.
 
 wit_bindgen::generate!({
     world: "order-domain",
@@ -9,65 +10,70 @@ wit_bindgen::generate!({
 
 #[cfg(feature = "chaos")]
 mod chaos;
+#[path = "../../wit/typed.rs"]
+mod typed;
 
-use exports::order::domain::decider::{DecideError, DomainError as WitDomainError, Guest};
-use order_core::{Command, Context, EventEnvelope, OrderState, OrderView};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use exports::order::domain::decider as wit;
+use typed::ToCore;
 
 struct OrderDomain;
 
-impl Guest for OrderDomain {
-    fn decide(state: String, command: String, context: String) -> Result<Vec<String>, DecideError> {
-        let state: OrderState = decode("state", &state).map_err(DecideError::InvalidInput)?;
-        let command: Command = decode("command", &command).map_err(DecideError::InvalidInput)?;
-        let context: Context = decode("context", &context).map_err(DecideError::InvalidInput)?;
+impl wit::Guest for OrderDomain {
+    fn handle(
+        state: wit::OrderState,
+        view: Option<wit::OrderView>,
+        command: wit::Command,
+        context: wit::Context,
+        recorded_at: wit::Timestamp,
+    ) -> Result<wit::Decision, wit::DecideError> {
+        fn invalid(what: &'static str) -> impl Fn(String) -> wit::DecideError {
+            move |e| wit::DecideError::InvalidInput(format!("{what}: {e}"))
+        }
+        let state = state.to_core().map_err(invalid("state"))?;
+        let view = view.to_core().map_err(invalid("view"))?;
+        let command = command.to_core().map_err(invalid("command"))?;
+        let context = context.to_core().map_err(invalid("context"))?;
+        let recorded_at = recorded_at.to_core().map_err(invalid("recorded-at"))?;
         #[cfg(feature = "chaos")]
         chaos::misbehave(&command);
-        match order_core::decide(&state, &command, &context) {
-            Ok(events) => Ok(events.iter().map(encode).collect()),
-            Err(e) => Err(DecideError::Rejected(WitDomainError {
-                code: e.code().to_string(),
-                message: e.to_string(),
-                detail: encode(&e),
-            })),
-        }
+        let decision = order_core::decide_and_fold(&state, view, &command, &context, recorded_at)
+            .map_err(|e| wit::DecideError::Rejected(e.into()))?;
+        Ok(wit::Decision {
+            events: decision.events.into_iter().map(Into::into).collect(),
+            state: decision.state.into(),
+            view: decision.view.map(Into::into),
+        })
     }
 
-    fn evolve(state: String, events: Vec<String>) -> Result<String, String> {
-        let state: OrderState = decode("state", &state)?;
-        let events = events
-            .iter()
+    fn evolve(state: wit::OrderState, events: Vec<wit::Event>) -> Result<wit::OrderState, String> {
+        let state = state.to_core().map_err(|e| format!("state: {e}"))?;
+        let events = events.to_core().map_err(|e| format!("events: {e}"))?;
+        Ok(order_core::evolve_all(state, &events).into())
+    }
+
+    fn project(
+        view: Option<wit::OrderView>,
+        events: Vec<wit::RecordedEvent>,
+    ) -> Result<Option<wit::OrderView>, String> {
+        let view = view.to_core().map_err(|e| format!("view: {e}"))?;
+        events
+            .into_iter()
             .enumerate()
-            .map(|(i, e)| {
-                order_core::event_from_json(e).map_err(|err| format!("events[{i}]: {err}"))
+            .try_fold(view, |view, (i, recorded)| {
+                let event = recorded.event.to_core();
+                let recorded_at = recorded.recorded_at.to_core();
+                let (event, recorded_at) = event
+                    .and_then(|event| Ok((event, recorded_at?)))
+                    .map_err(|e| format!("events[{i}]: {e}"))?;
+                Ok(order_core::project_event(
+                    view,
+                    &event,
+                    recorded.version,
+                    recorded_at,
+                ))
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(encode(&order_core::evolve_all(state, &events)))
+            .map(|view| view.map(Into::into))
     }
-
-    fn project(view: Option<String>, envelopes: Vec<String>) -> Result<Option<String>, String> {
-        let view: Option<OrderView> = view.map(|v| decode("view", &v)).transpose()?;
-        let envelopes = envelopes
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                order_core::envelope_from_json(e).map_err(|err| format!("envelopes[{i}]: {err}"))
-            })
-            .collect::<Result<Vec<EventEnvelope>, _>>()?;
-        Ok(order_core::project_all(view, &envelopes).map(|v| encode(&v)))
-    }
-}
-
-/// Decodes one argument, naming it in the error so the host can tell which input was bad.
-fn decode<T: DeserializeOwned>(what: &str, json: &str) -> Result<T, String> {
-    serde_json::from_str(json).map_err(|e| format!("{what}: {e}"))
-}
-
-fn encode<T: Serialize>(value: &T) -> String {
-    // The core's types serialize to plain JSON objects (string keys only), which cannot
-    // fail; were it ever to, the resulting trap surfaces as a runtime error on the host.
-    serde_json::to_string(value).expect("core types always serialize to JSON")
 }
 
 export!(OrderDomain);

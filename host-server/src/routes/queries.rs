@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
-use order_core::{view_as_of, AsOf, EventEnvelope, OrderPage, OrderView};
+use order_core::{AsOf, EventEnvelope, OrderPage, OrderView};
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -38,11 +38,12 @@ pub async fn get_order(
         (None, None) => None,
     };
     let id = order_id.clone();
+    let folds = app.folds.clone();
     let view = app
         .queries
         .run(move |store| match as_of {
             None => Ok(store.get_view(&id)?),
-            Some(as_of) => Ok(view_as_of(&store.read_stream(&id, 0)?, as_of)),
+            Some(as_of) => folds.view_as_of(&store.read_stream(&id, 0)?, as_of),
         })
         .await?;
     view.map(Json)

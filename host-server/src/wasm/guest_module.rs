@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine};
 
-use super::bindings::OrderDomainPre;
+use super::bindings::{OrderDomainPre, DECIDER_INTERFACE};
 use super::sandbox::SandboxState;
 
 /// The component built from host-server/guest by build.rs.
@@ -31,6 +31,11 @@ pub enum GuestLoadError {
     HasImports(Vec<String>),
     #[error("the guest does not export the order:domain decider: {0}")]
     WrongWorld(String),
+    #[error(
+        "the guest was built against {found}, but this server speaks {expected}: \
+         rebuild the guest against this server's WIT (host-server/wit)"
+    )]
+    InterfaceVersion { found: String, expected: String },
 }
 
 /// A compiled guest, cheap to clone (shared by every [`super::WasmRuntime`] built from it).
@@ -80,6 +85,7 @@ impl GuestModule {
         if !imports.is_empty() {
             return Err(GuestLoadError::HasImports(imports));
         }
+        check_interface_version(&engine, &component)?;
         // Nothing is linked: the guest has no way to reach the host.
         let linker = Linker::<SandboxState>::new(&engine);
         let pre = linker
@@ -146,6 +152,33 @@ pub fn imports_of(component_bytes: &[u8]) -> Result<Vec<String>, GuestLoadError>
         }
     }
     Ok(names)
+}
+
+/// Refuses a guest that exports the decider at another version of the interface by name,
+/// rather than with the linker's "no such export".
+fn check_interface_version(engine: &Engine, component: &Component) -> Result<(), GuestLoadError> {
+    let (unversioned, _) = DECIDER_INTERFACE
+        .split_once('@')
+        .expect("the interface name carries its version");
+    let exported: Vec<String> = component
+        .component_type()
+        .exports(engine)
+        .map(|(name, _)| name.to_string())
+        .collect();
+    if exported.iter().any(|name| name == DECIDER_INTERFACE) {
+        return Ok(());
+    }
+    match exported
+        .into_iter()
+        .find(|name| name.split('@').next() == Some(unversioned))
+    {
+        Some(found) => Err(GuestLoadError::InterfaceVersion {
+            found,
+            expected: DECIDER_INTERFACE.to_string(),
+        }),
+        // Not a decider at all: the linker names what is missing.
+        None => Ok(()),
+    }
 }
 
 fn import_names(engine: &Engine, component: &Component) -> Vec<String> {

@@ -3,7 +3,6 @@
 //! memory limits. The host links nothing into the guest.
 
 mod bindings;
-mod convert;
 #[cfg(feature = "testing")]
 mod guest_build;
 pub mod guest_module;

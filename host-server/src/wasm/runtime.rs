@@ -1,15 +1,16 @@
-//! `WasmRuntime`: the core's decide/evolve/project run inside the guest component, each
-//! call with a fuel budget and a memory limit. A call that traps, loops or hoards fails
+//! `WasmRuntime`: the core's commands and folds run inside the guest component, each call
+//! with a fuel budget and a memory limit. A call that traps, loops or hoards fails
 //! alone with a `RuntimeError`; its instance is discarded and the next call gets a fresh one.
 
+use chrono::{DateTime, Utc};
 use order_core::{
-    Command, Context, DomainError, DomainRuntime, Event, EventEnvelope, OrderState, OrderView,
-    RuntimeError,
+    Command, Context, Decision, DomainError, DomainRuntime, Event, EventEnvelope, OrderState,
+    OrderView, RuntimeError,
 };
 use wasmtime::{Store, Trap};
 
-use super::bindings::{DecideError, OrderDomain};
-use super::convert::{domain_error_from_guest, events_from_guest, from_guest, to_json};
+use super::bindings::typed::{timestamp, ToCore};
+use super::bindings::{wit, OrderDomain};
 use super::guest_module::GuestModule;
 use super::sandbox::{MemoryLimitExceeded, SandboxLimits, SandboxState};
 
@@ -93,16 +94,17 @@ impl WasmRuntime {
         Ok(LiveInstance { store, domain })
     }
 
-    /// Runs one guest export under a budget sized by its input.
+    /// Runs one guest export under a budget sized by its input (values handed over: events,
+    /// order lines).
     fn call<T>(
         &mut self,
         operation: &'static str,
-        input_bytes: usize,
+        input_values: usize,
         run: impl FnOnce(&OrderDomain, &mut Store<SandboxState>) -> wasmtime::Result<T>,
     ) -> Result<T, RuntimeError> {
-        let span = crate::telemetry::guest_call_span(operation, input_bytes);
+        let span = crate::telemetry::guest_call_span(operation, input_values);
         let _entered = span.enter();
-        let fuel = self.limits.fuel_for(input_bytes);
+        let fuel = self.limits.fuel_for(input_values);
         let reuse = self.reuse_instances;
         let recycle_above = self.limits.recycle_above_bytes;
         let live = self.live_instance()?;
@@ -138,23 +140,22 @@ impl WasmRuntime {
         state: OrderState,
         events: &[Event],
     ) -> Result<OrderState, RuntimeError> {
-        let state = to_json("state", &state)?;
-        let events = events
-            .iter()
-            .map(|e| to_json("event", e))
-            .collect::<Result<Vec<_>, _>>()?;
-        let input_bytes = state.len() + events.iter().map(String::len).sum::<usize>();
-        let evolved = self.call("evolve", input_bytes, |domain, store| {
+        let input_values = values_in(Some(&state)) + events.len();
+        let state = wit::OrderState::from(state);
+        let events: Vec<wit::Event> = events.iter().cloned().map(Into::into).collect();
+        let evolved = self.call("evolve", input_values, |domain, store| {
             domain
                 .order_domain_decider()
                 .call_evolve(store, &state, &events)
         })?;
-        let evolved = evolved.map_err(|problem| {
-            RuntimeError(format!(
-                "the guest could not decode what the host sent to evolve: {problem}"
-            ))
-        })?;
-        from_guest("state", &evolved)
+        evolved
+            .map_err(|problem| {
+                RuntimeError(format!(
+                    "the guest could not take what the host sent to evolve: {problem}"
+                ))
+            })?
+            .to_core()
+            .map_err(|e| undecodable("state", e))
     }
 
     fn project_chunk(
@@ -162,25 +163,41 @@ impl WasmRuntime {
         view: Option<OrderView>,
         envelopes: &[EventEnvelope],
     ) -> Result<Option<OrderView>, RuntimeError> {
-        let view = view.as_ref().map(|v| to_json("view", v)).transpose()?;
-        let envelopes = envelopes
+        let input_values = view.as_ref().map_or(0, |v| v.items.len() + 1) + envelopes.len();
+        let view = view.map(wit::OrderView::from);
+        let events: Vec<wit::RecordedEvent> = envelopes
             .iter()
-            .map(|e| to_json("envelope", e))
-            .collect::<Result<Vec<_>, _>>()?;
-        let input_bytes =
-            view.as_ref().map_or(0, String::len) + envelopes.iter().map(String::len).sum::<usize>();
-        let projected = self.call("project", input_bytes, |domain, store| {
+            .map(|envelope| wit::RecordedEvent {
+                event: envelope.event.clone().into(),
+                version: envelope.version,
+                recorded_at: timestamp(envelope.metadata.recorded_at),
+            })
+            .collect();
+        let projected = self.call("project", input_values, |domain, store| {
             domain
                 .order_domain_decider()
-                .call_project(store, view.as_deref(), &envelopes)
+                .call_project(store, view.as_ref(), &events)
         })?;
-        let projected = projected.map_err(|problem| {
-            RuntimeError(format!(
-                "the guest could not decode what the host sent to project: {problem}"
-            ))
-        })?;
-        projected.map(|v| from_guest("view", &v)).transpose()
+        projected
+            .map_err(|problem| {
+                RuntimeError(format!(
+                    "the guest could not take what the host sent to project: {problem}"
+                ))
+            })?
+            .to_core()
+            .map_err(|e| undecodable("view", e))
     }
+}
+
+/// How many values a state hands the guest (for its fuel budget).
+fn values_in(state: Option<&OrderState>) -> usize {
+    state.map_or(0, |s| 1 + s.order.as_ref().map_or(0, |o| o.items.len()))
+}
+
+fn undecodable(what: &str, problem: String) -> RuntimeError {
+    RuntimeError(format!(
+        "the guest returned an undecodable {what}: {problem}"
+    ))
 }
 
 /// Events (or envelopes) folded per guest call.
@@ -210,26 +227,48 @@ fn failure(operation: &str, error: wasmtime::Error, fuel: u64) -> RuntimeError {
 }
 
 impl DomainRuntime for WasmRuntime {
-    fn decide(
+    fn handle(
         &mut self,
         state: &OrderState,
+        view: Option<OrderView>,
         command: &Command,
         ctx: &Context,
-    ) -> Result<Result<Vec<Event>, DomainError>, RuntimeError> {
-        let state = to_json("state", state)?;
-        let command = to_json("command", command)?;
-        let ctx = to_json("context", ctx)?;
-        let input_bytes = state.len() + command.len() + ctx.len();
-        let decided = self.call("decide", input_bytes, |domain, store| {
-            domain
-                .order_domain_decider()
-                .call_decide(store, &state, &command, &ctx)
+        recorded_at: DateTime<Utc>,
+    ) -> Result<Result<Decision, DomainError>, RuntimeError> {
+        let input_values = values_in(Some(state)) + view.as_ref().map_or(0, |v| v.items.len()) + 1;
+        let state = wit::OrderState::from(state.clone());
+        let view = view.map(wit::OrderView::from);
+        let command = wit::Command::from(command.clone());
+        let ctx = wit::Context::from(ctx.clone());
+        let recorded_at = timestamp(recorded_at);
+        let handled = self.call("handle", input_values, |domain, store| {
+            domain.order_domain_decider().call_handle(
+                store,
+                &state,
+                view.as_ref(),
+                &command,
+                &ctx,
+                recorded_at,
+            )
         })?;
-        match decided {
-            Ok(events) => events_from_guest(&events).map(Ok),
-            Err(DecideError::Rejected(rejection)) => domain_error_from_guest(&rejection).map(Err),
-            Err(DecideError::InvalidInput(problem)) => Err(RuntimeError(format!(
-                "the guest could not decode what the host sent to decide: {problem}"
+        match handled {
+            Ok(decision) => Ok(Ok(Decision {
+                events: decision
+                    .events
+                    .to_core()
+                    .map_err(|e| undecodable("event", e))?,
+                state: decision
+                    .state
+                    .to_core()
+                    .map_err(|e| undecodable("state", e))?,
+                view: decision
+                    .view
+                    .to_core()
+                    .map_err(|e| undecodable("view", e))?,
+            })),
+            Err(wit::DecideError::Rejected(rejection)) => Ok(Err(rejection.into())),
+            Err(wit::DecideError::InvalidInput(problem)) => Err(RuntimeError(format!(
+                "the guest could not take what the host sent to handle: {problem}"
             ))),
         }
     }

@@ -10,9 +10,10 @@ pub struct SandboxLimits {
     pub max_memory_bytes: usize,
     /// Fuel every call gets, whatever its input.
     pub fuel_per_call: u64,
-    /// Extra fuel per byte of JSON handed to the guest, so long streams (replay, rebuild)
-    /// get a budget proportional to their work while a loop is still cut short.
-    pub fuel_per_input_byte: u64,
+    /// Extra fuel per value handed to the guest (an event, an order line), so long streams
+    /// (replay, rebuild) get a budget proportional to their work while a loop is still cut
+    /// short.
+    pub fuel_per_input_value: u64,
     /// After a call leaves the guest's memory above this size, the instance is dropped and
     /// the next call starts from a fresh one, so one large replay does not pin memory.
     pub recycle_above_bytes: usize,
@@ -22,22 +23,22 @@ impl Default for SandboxLimits {
     fn default() -> Self {
         SandboxLimits {
             max_memory_bytes: 64 << 20,
-            // Measured (scripts/bench-guest.sh): decide of AddItem on a 10-line order uses
-            // ~90k fuel, a fold ~190 fuel per input byte. The budget leaves a wide margin
-            // (200x, 25x) and still stops a loop within milliseconds.
+            // Measured (scripts/bench-guest.sh prints it): a whole AddItem on a 10-line order
+            // and a fold use far less than a tenth of these (the bench prints the figures).
+            // The budget leaves a wide margin and still stops a loop within milliseconds.
             fuel_per_call: 20_000_000,
-            fuel_per_input_byte: 5_000,
+            fuel_per_input_value: 1_000_000,
             recycle_above_bytes: 16 << 20,
         }
     }
 }
 
 impl SandboxLimits {
-    /// The fuel for one call whose JSON arguments total `input_bytes`.
-    pub fn fuel_for(&self, input_bytes: usize) -> u64 {
-        let input_bytes = u64::try_from(input_bytes).unwrap_or(u64::MAX);
+    /// The fuel for one call that hands the guest `input_values` values.
+    pub fn fuel_for(&self, input_values: usize) -> u64 {
+        let input_values = u64::try_from(input_values).unwrap_or(u64::MAX);
         self.fuel_per_call
-            .saturating_add(self.fuel_per_input_byte.saturating_mul(input_bytes))
+            .saturating_add(self.fuel_per_input_value.saturating_mul(input_values))
     }
 }
 

@@ -116,7 +116,9 @@ def table(rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
 
 
 def ratio_text(ratio: float, target: Optional[Tuple[float, str]]) -> str:
-    return f"{ratio:.0%}" if target and target[0] < 1 else f"{ratio:.2f}x"
+    if target and target[0] < 1:
+        return f"{ratio:.1%}" if ratio < 0.1 else f"{ratio:.0%}"
+    return f"{ratio:.2f}x"
 
 
 def target_text(target: Optional[Tuple[float, str]]) -> str:
@@ -129,7 +131,8 @@ def target_text(target: Optional[Tuple[float, str]]) -> str:
 def markdown(entries: List[Dict[str, Any]], header: Dict[str, Any]) -> str:
     lines = [
         f"Measured {header['date']} on {header['machine']['cpu']} "
-        f"({header['machine']['nproc']} cores), commit {header['commit']}"
+        f"({header['machine']['nproc']} cores, load average {header['machine']['load']} at "
+        f"the end), commit {header['commit']}"
         + (f"; {header['note']}" if header.get("note") else "") + ".",
         "",
         "| workload | durability | n | ours | peer / floor | ratio | target | met |",
@@ -157,7 +160,11 @@ def machine() -> Dict[str, Any]:
                 break
     except OSError:
         pass
-    return {"nproc": os.cpu_count(), "cpu": cpu}
+    try:
+        load = " ".join(pathlib.Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        load = "unknown"
+    return {"nproc": os.cpu_count(), "cpu": cpu, "load": load}
 
 
 def commit() -> str:

@@ -25,7 +25,7 @@ if ! "$venv/bin/python" -c "import importlib.metadata as m; assert m.version('ev
   "$venv/bin/python" -m pip install --quiet "eventsourcing==$EVENTSOURCING_VERSION"
 fi
 echo "[bench-python] pip install ./python (release build)"
-CARGO_TARGET_DIR="$root/target" "$venv/bin/python" -m pip install --quiet --force-reinstall --no-deps ./python
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}" "$venv/bin/python" -m pip install --quiet --force-reinstall --no-deps ./python
 
 # The database files go to the default temp dir; pass --dir to measure another disk.
 "$venv/bin/python" python/bench/bench_lifecycle.py "$@"

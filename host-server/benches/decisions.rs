@@ -3,6 +3,10 @@
 //! lines, the decision alone, and the folds of a 50-event stream.
 //! Prints ns/op for each runtime and the ratio. Run: scripts/bench-guest.sh
 //! (BENCH_GUEST=file.wasm measures another guest component instead of the embedded one).
+//! With `BENCH_JSONL=file` each row is also appended there as JSON lines (`shared/jsonl.rs`).
+
+#[path = "shared/jsonl.rs"]
+mod jsonl;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -83,6 +87,20 @@ fn row(name: &str, native: f64, wasm: f64) {
         "{name:<48} {native:>12.0} {wasm:>12.0} {:>8.1}x",
         wasm / native
     );
+    for (system, runtime, ns) in [
+        ("ours", "wasmtime guest", wasm),
+        ("floor", "native", native),
+    ] {
+        let figure = jsonl::Figure {
+            group: "decisions",
+            row: name,
+            system,
+            name: runtime,
+            durability: "memory",
+            n: 1,
+        };
+        figure.emit(&[("ns/op", ns)]);
+    }
 }
 
 fn main() {

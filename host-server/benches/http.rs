@@ -10,7 +10,11 @@
 //! The `--publish` rows need RabbitMQ on 127.0.0.1:5672 (guest/guest): the same run with
 //! the broker relay on, and how long the relay takes to reach lag 0 after the load stops.
 //! The PostgreSQL rows (`http/postgres.rs`) need the local server the tests use.
+//! With `BENCH_JSONL=file` set, every row's figures are also appended to that file as JSON
+//! lines (`shared/jsonl.rs`), for `make bench`'s table.
 
+#[path = "shared/jsonl.rs"]
+mod jsonl;
 #[path = "http/postgres.rs"]
 mod postgres;
 
@@ -45,6 +49,32 @@ impl Row {
             format_ms(percentile(&sorted, 0.50)),
             format_ms(percentile(&sorted, 0.99)),
         );
+    }
+}
+
+impl Row {
+    /// Appends the row's commands/s, p50 and p99 to `BENCH_JSONL` (when set) under
+    /// `row`, the key `scripts/bench_table.py` looks it up by.
+    fn emit(&self, row: &str, system: &str, durability: &str) {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let ms = |q| percentile(&sorted, q).as_secs_f64() * 1000.0;
+        let figure = jsonl::Figure {
+            group: "server",
+            row,
+            system,
+            name: &self.name,
+            durability,
+            n: self.commands,
+        };
+        figure.emit(&[
+            (
+                "commands/s",
+                self.commands as f64 / self.elapsed.as_secs_f64(),
+            ),
+            ("p50 ms", ms(0.50)),
+            ("p99 ms", ms(0.99)),
+        ]);
     }
 }
 
@@ -370,22 +400,36 @@ fn main() {
     // The raw loop runs first and last: fsync latency on a shared machine drifts with
     // whatever else is writing, and the two rows show how much.
     if wanted("sqlite") {
-        for row in [
-            raw_sqlite_lifecycle(),
-            http_lifecycle(1, "full"),
-            http_lifecycle(32, "full"),
-            http_lifecycle(32, "normal"),
-            raw_sqlite_lifecycle(),
+        let floor = ("raw rusqlite, 1 txn/command, FULL", "floor", "FULL");
+        for (row, (key, system, durability)) in [
+            (raw_sqlite_lifecycle(), floor),
+            (
+                http_lifecycle(1, "full"),
+                ("HTTP c=1, FULL", "ours", "FULL"),
+            ),
+            (
+                http_lifecycle(32, "full"),
+                ("HTTP c=32, FULL", "ours", "FULL"),
+            ),
+            (
+                http_lifecycle(32, "normal"),
+                ("HTTP c=32, NORMAL", "ours", "NORMAL"),
+            ),
+            (raw_sqlite_lifecycle(), floor),
         ] {
             row.print();
+            row.emit(key, system, durability);
         }
     }
     // The broker relay on and off, back to back at the same concurrency and durability.
     let relay_note = match wanted("relay").then(|| http_lifecycle_publishing(32, "full")) {
         None => "relay rows not run: not in BENCH_ROWS".into(),
         Some(Some((row, note))) => {
-            http_lifecycle(32, "full").print();
+            let off = http_lifecycle(32, "full");
+            off.print();
+            off.emit("HTTP c=32, FULL, relay off", "ours", "FULL");
             row.print();
+            row.emit("HTTP c=32, FULL, --publish", "ours", "FULL");
             note
         }
         Some(None) => "relay rows not run: no RabbitMQ on 127.0.0.1:5672".into(),
@@ -395,13 +439,22 @@ fn main() {
     let pg_note = if !wanted("postgres") {
         "PG rows not run: not in BENCH_ROWS"
     } else if postgres::reachable() {
-        for row in [
-            postgres::raw_insert_floor(),
-            postgres::http_lifecycle(1, 1),
-            postgres::http_lifecycle(32, 1),
-            postgres::http_lifecycle(32, 3),
+        for (row, key, system) in [
+            (
+                postgres::raw_insert_floor(),
+                "raw PG, 1 INSERT/txn",
+                "floor",
+            ),
+            (postgres::http_lifecycle(1, 1), "HTTP c=1, PG", "ours"),
+            (postgres::http_lifecycle(32, 1), "HTTP c=32, PG", "ours"),
+            (
+                postgres::http_lifecycle(32, 3),
+                "HTTP c=32, PG, 3 servers",
+                "ours",
+            ),
         ] {
             row.print();
+            row.emit(key, system, "FULL");
         }
         "PG rows: a fresh database each on the local server, synchronous_commit on."
     } else {

@@ -8,6 +8,9 @@ writes in every transaction: the read-model row and the projection checkpoint.
 Two more runs send the same commands through order_core's group commit, many commands per
 transaction (`--batch-orders` orders, four commands each): `execute_many` with dicts, and
 `batch()` with the method names; every outcome is checked to be accepted.
+Each run also measures its database file's bytes per event (after a WAL checkpoint).
+With BENCH_JSONL=file set, the best figures are appended there as JSON lines
+(bench/results/README.md), for `make bench`'s table.
 
     python bench/bench_lifecycle.py [--orders N] [--synchronous normal|full|both] [--repeat R]
         [--batch-orders B]
@@ -330,6 +333,9 @@ def measure(
         raise SystemExit(f"{name}: last order totals {total}, expected {SEED_TOTAL}")
     if journal_mode(db_path) != "wal":
         raise SystemExit(f"{name}: {db_path} is not in WAL mode")
+    with sqlite3.connect(db_path) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    _BYTES_PER_EVENT[name] = db_path.stat().st_size / (orders * COMMANDS_PER_ORDER)
     for leftover in workdir.glob(f"{db_path.name}*"):
         leftover.unlink()
     rate = orders * COMMANDS_PER_ORDER / elapsed
@@ -338,6 +344,19 @@ def measure(
         f" = {rate:>9,.0f} commands/s"
     )
     return rate
+
+
+# The last run's database file size per event (one per command), after a checkpoint.
+_BYTES_PER_EVENT: Dict[str, float] = {}
+
+
+def emit(row: str, system: str, name: str, metric: str, value: float, mode: str, n: int) -> None:
+    """Appends one figure to BENCH_JSONL when it is set (bench/results/README.md)."""
+    if path := os.environ.get("BENCH_JSONL"):
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"group": "python", "row": row, "system": system, "name": name,
+                                  "metric": metric, "value": value, "durability": mode.upper(),
+                                  "n": n}) + "\n")
 
 
 def fsync_ceiling(workdir: Path, rounds: int = 200) -> float:
@@ -454,6 +473,20 @@ def main() -> None:
                 f" batch() {max(batched):,.0f}/s ({max(batched) / max(ours):.1f}x);"
                 f" execute_many vs eventsourcing {max(many) / max(theirs):.1f}x"
             )
+            n, m, es = args.orders * COMMANDS_PER_ORDER, mode.upper(), "eventsourcing"
+            for row, system, name, best in [
+                ("per command", "ours", "order_core", ours),
+                ("per command", "peer", f"{es} {version(es)}", theirs),
+                ("execute_many", "ours", "order_core execute_many", many),
+                ("batch()", "ours", "order_core batch()", batched),
+                ("per command, same writes", "peer", f"{es} + read model", equivalent),
+            ]:
+                if best:
+                    emit(f"{row}, {m}", system, name, "commands/s", max(best), mode, n)
+            sizes = _BYTES_PER_EVENT
+            print("  bytes per event: " + ", ".join(f"{k} {v:,.0f}" for k, v in sizes.items()))
+            for name, system in [("order_core", "ours"), (es, "peer")]:
+                emit(f"bytes per event, {m}", system, name, "bytes/event", sizes[name], mode, n)
             if equivalent:
                 print(
                     f"  same work (eventsourcing also writing the read model and checkpoint in"

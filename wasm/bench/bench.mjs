@@ -6,6 +6,10 @@
 //   import     OrderEngine.fromEvents of that lifecycle's 4,000-event log
 // Each figure is the median of several timed rounds after a warm-up round. It prints
 // figures only; nothing here asserts on time. Run: scripts/bench-wasm.sh
+// BENCH_LIFECYCLE_ORDERS sets the lifecycle's orders (1000; Emmett's peer row,
+// bench/peers/emmett/bench.mjs, reads the same variable); with BENCH_JSONL=file every
+// figure is also appended to that file as a JSON line (bench/results/README.md).
+import { appendFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
 import { OrderEngine, decide, evolveAll, initialState } from "order-wasm";
@@ -34,8 +38,13 @@ function measure(fn, repeat) {
 }
 
 const rate = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} K` : n.toFixed(0));
-function report(name, perCall, elements, unit) {
+/** Prints a figure and, with BENCH_JSONL set, appends it as the table row `row`. */
+function report(name, perCall, elements, unit, row) {
   console.log(`${name.padEnd(58)} ${(perCall * 1e3).toFixed(3).padStart(10)} ms/call  ${rate(elements / perCall).padStart(9)} ${unit}/s`);
+  if (process.env.BENCH_JSONL) {
+    const figure = { group: "wasm", row, system: "ours", name: `order-wasm: ${name}`, metric: `${unit}/s`, value: elements / perCall, durability: "memory", n: elements };
+    appendFileSync(process.env.BENCH_JSONL, `${JSON.stringify(figure)}\n`);
+  }
 }
 
 function lifecycle(orders) {
@@ -53,20 +62,21 @@ function lifecycle(orders) {
 console.log(`order-wasm in Node ${process.version} (median of ${ROUNDS} rounds)`);
 
 const replayEvents = history(999);
-report("replay: evolveAll 1000 events", measure(() => evolveAll(initialState(), replayEvents), 20), replayEvents.length, "events");
+report("replay: evolveAll 1000 events", measure(() => evolveAll(initialState(), replayEvents), 20), replayEvents.length, "events", "replay evolveAll");
 
 const tenLines = evolveAll(initialState(), history(49));
 const context = { now: "2026-01-01T10:00:00Z", actor: "tester" };
 const addItem = { type: "AddItem", orderId: "o-1", productId: "p-3", quantity: 2, price: "19.99" };
-report("decide: AddItem on a 10-line order", measure(() => decide(tenLines, addItem, context), 2000), 1, "commands");
+report("decide: AddItem on a 10-line order", measure(() => decide(tenLines, addItem, context), 2000), 1, "commands", "decide AddItem");
 
-const ORDERS = 1000;
+const ORDERS = Number(process.env.BENCH_LIFECYCLE_ORDERS ?? 1000);
 report(
   `lifecycle: ${ORDERS} x (create, 2 x add, place), OrderEngine`,
   measure(() => lifecycle(ORDERS).free(), 1),
   ORDERS * 4,
   "commands",
+  "lifecycle in memory",
 );
 
 const log = lifecycle(ORDERS).exportEvents();
-report(`import: OrderEngine.fromEvents of ${log.length} events`, measure(() => OrderEngine.fromEvents(log).free(), 1), log.length, "events");
+report(`import: OrderEngine.fromEvents of ${log.length} events`, measure(() => OrderEngine.fromEvents(log).free(), 1), log.length, "events", "import fromEvents");

@@ -42,22 +42,30 @@ COMPARISONS: List[Tuple[str, Key, Key, Optional[Tuple[float, str]], str]] = [
      ("python", "per command, NORMAL", "commands/s"), (10.0, ">="), "issue 4's target"),
     ("Python execute_many (group commit), FULL", ("python", "execute_many, FULL", "commands/s"),
      ("python", "per command, FULL", "commands/s"), None, "peer commits per command"),
+    ("guest: a whole command in wasmtime vs native", (
+        "decisions", "whole command: AddItem on a 10-line order", "ns/op"),
+     ("decisions", "whole command: AddItem on a 10-line order", "ns/op"), (2.0, "<="),
+     "decide, evolve and project in one typed guest call; ns per command, lower is better"),
     ("server HTTP c=1, FULL", ("server", "HTTP c=1, FULL", "commands/s"),
      ("server", "raw rusqlite, 1 txn/command, FULL", "commands/s"), None,
      "floor: the same writes straight through rusqlite"),
     ("server HTTP c=32, FULL", ("server", "HTTP c=32, FULL", "commands/s"),
-     ("server", "raw rusqlite, 1 txn/command, FULL", "commands/s"), None,
-     "group commit can beat the one-fsync floor"),
+     ("server", "raw rusqlite, 1 txn/command, FULL", "commands/s"), (2.0, ">="),
+     "group commit can beat the one-fsync floor; the target also asks p99 < 10 ms"),
     ("server HTTP c=32, PostgreSQL", ("server", "HTTP c=32, PG", "commands/s"),
      ("server", "raw PG, 1 INSERT/txn", "commands/s"), None, "synchronous_commit on"),
     ("replay: order-server rebuild-read-models", ("replay", "rebuild-read-models", "events/s"),
-     ("replay", "raw scan", "events/s"), (0.5, ">="), "whole command, guest included"),
+     ("replay", "raw scan", "events/s"), (0.5, ">="), "the whole process, start-up and guest included"),
     ("replay: order-server verify", ("replay", "verify", "events/s"),
-     ("replay", "raw scan", "events/s"), (0.5, ">="), "whole command, guest included"),
+     ("replay", "raw scan", "events/s"), (0.5, ">="), "the whole process, start-up and guest included"),
     ("SQLite file, bytes per event, FULL", ("python", "bytes per event, FULL", "bytes/event"),
      ("python", "bytes per event, FULL", "bytes/event"), (1.0, "<="),
      "ours also stores the read model and command records"),
 ]
+
+
+# Rows whose target also bounds the tail latency (issue 14: c=32 at p99 < 10 ms).
+P99_LIMIT_MS = {"server HTTP c=32, FULL": 10.0}
 
 
 def load(path: pathlib.Path) -> List[Dict[str, Any]]:
@@ -109,6 +117,10 @@ def table(rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         met = None
         if target is not None:
             met = ratio >= target[0] if target[1] == ">=" else ratio <= target[0]
+        p99_limit = P99_LIMIT_MS.get(label)
+        if p99_limit is not None:
+            p99 = best(rows, (ours_key[0], ours_key[1], "p99 ms"), "ours")
+            met = bool(met) and p99 is not None and p99["value"] < p99_limit
         out.append({"workload": label, "durability": ours["durability"], "ours": ours,
                     "other": other, "ratio": ratio, "target": target, "met": met,
                     "latency": latency(rows, ours_key), "note": note})

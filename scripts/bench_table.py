@@ -93,6 +93,8 @@ def best(rows: List[Dict[str, Any]], key: Key, system: str) -> Optional[Dict[str
 def figure(value: float, metric: str) -> str:
     if metric == "bytes/event":
         return f"{value:,.0f} bytes/event"
+    if metric == "ns/op":
+        return f"{value:,.0f} ns/op"
     if metric.endswith("ms"):
         return f"{value:.2f} ms"
     unit = metric.split("/")[0]

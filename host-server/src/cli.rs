@@ -55,6 +55,15 @@ pub enum CliCommand {
     /// Copy the whole log from one database into another, empty one (SQLite or PostgreSQL,
     /// either direction), then compare the two event by event; exits 1 on any difference.
     Migrate(MigrateArgs),
+    /// Write the embedded guest component (WIT order:domain@0.2.0, typed, importing nothing)
+    /// to a file, for any other component host: jco in JavaScript, wasmtime-py, ...
+    ExportGuest(ExportGuestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportGuestArgs {
+    /// Where to write the component (.wasm).
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -223,6 +232,18 @@ pub fn run(cli: Cli) -> anyhow::Result<bool> {
             Ok(true)
         }
         CliCommand::Migrate(args) => migrate(&args.from, &args.to),
+        CliCommand::ExportGuest(args) => {
+            let guest = crate::wasm::EMBEDDED_GUEST;
+            std::fs::write(&args.out, guest)
+                .with_context(|| format!("writing {}", args.out.display()))?;
+            let hash = crate::wasm::GuestModule::embedded()?.hash().to_string();
+            eprintln!(
+                "wrote the guest component ({} bytes, sha256 {hash}) to {}",
+                guest.len(),
+                args.out.display()
+            );
+            Ok(true)
+        }
     }
 }
 

@@ -45,7 +45,7 @@ pub use state::{evolve, evolve_all, initial_state, Order, OrderItem, OrderState,
 pub use store::{
     place_imported, BatchStore, CommandRecord, Commit, EventStore, OrderPage, StoreError,
 };
-pub use temporal::{history_as_of, state_as_of, view_as_of, AsOf};
+pub use temporal::{history_as_of, AsOf};
 pub use upcast::{upcast, UpcastError};
 pub use view::{project, project_all, project_event, OrderView};
 

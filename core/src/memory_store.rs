@@ -128,15 +128,36 @@ impl MemoryStore {
     }
 
     fn put_view(&mut self, stream_id: &str, view: Option<OrderView>) {
-        if let Some(old) = self.views.remove(stream_id) {
-            self.by_customer
-                .remove(&(old.customer_id, old.created_at, old.id));
+        let Some(view) = view else {
+            if let Some(old) = self.views.remove(stream_id) {
+                self.by_customer
+                    .remove(&(old.customer_id, old.created_at, old.id));
+            }
+            return;
+        };
+        // Every command but an order's first updates a view in place under the same paging
+        // key: touch the index only when the key changes.
+        if let Some(old) = self.views.get_mut(stream_id) {
+            if (&old.customer_id, old.created_at, &old.id)
+                != (&view.customer_id, view.created_at, &view.id)
+            {
+                self.by_customer.remove(&(
+                    std::mem::take(&mut old.customer_id),
+                    old.created_at,
+                    std::mem::take(&mut old.id),
+                ));
+                self.by_customer.insert((
+                    view.customer_id.clone(),
+                    view.created_at,
+                    view.id.clone(),
+                ));
+            }
+            *old = view;
+            return;
         }
-        if let Some(view) = view {
-            self.by_customer
-                .insert((view.customer_id.clone(), view.created_at, view.id.clone()));
-            self.views.insert(stream_id.to_string(), view);
-        }
+        self.by_customer
+            .insert((view.customer_id.clone(), view.created_at, view.id.clone()));
+        self.views.insert(stream_id.to_string(), view);
     }
 }
 

@@ -30,13 +30,13 @@ pub struct Decision {
 /// `view` (the read model before them), each event projected at its stream version and
 /// recorded at `recorded_at`. A sandboxed runtime does all of it in one call.
 pub fn decide_and_fold(
-    state: &OrderState,
+    state: OrderState,
     view: Option<OrderView>,
     command: &Command,
     ctx: &Context,
     recorded_at: DateTime<Utc>,
 ) -> Result<Decision, DomainError> {
-    let events = decide(state, command, ctx)?;
+    let events = decide(&state, command, ctx)?;
     let first_version = state.version + 1;
     let view = events
         .iter()
@@ -44,7 +44,7 @@ pub fn decide_and_fold(
         .fold(view, |view, (event, version)| {
             project_event(view, event, version, recorded_at)
         });
-    let state = evolve_all(state.clone(), &events);
+    let state = evolve_all(state, &events);
     Ok(Decision {
         events,
         state,
@@ -54,10 +54,11 @@ pub fn decide_and_fold(
 
 /// What a runtime runs: a whole command, and the two folds that loading and replay need.
 pub trait DomainRuntime {
-    /// [`decide_and_fold`]: the rejection inside, a failure of the runtime outside.
+    /// [`decide_and_fold`]: the rejection inside, a failure of the runtime outside. The
+    /// state is taken, not borrowed: the decision hands back the next one, so nothing copies it.
     fn handle(
         &mut self,
-        state: &OrderState,
+        state: OrderState,
         view: Option<OrderView>,
         command: &Command,
         ctx: &Context,
@@ -80,7 +81,7 @@ pub trait DomainRuntime {
         ctx: &Context,
     ) -> Result<Result<Vec<Event>, DomainError>, RuntimeError> {
         Ok(self
-            .handle(state, None, command, ctx, ctx.now)?
+            .handle(state.clone(), None, command, ctx, ctx.now)?
             .map(|decision| decision.events))
     }
 
@@ -97,7 +98,7 @@ pub struct NativeRuntime;
 impl DomainRuntime for NativeRuntime {
     fn handle(
         &mut self,
-        state: &OrderState,
+        state: OrderState,
         view: Option<OrderView>,
         command: &Command,
         ctx: &Context,
@@ -155,7 +156,7 @@ mod tests {
             customer_id: "c-1".into(),
         });
         let created = decide_and_fold(
-            &OrderState::default(),
+            OrderState::default(),
             None,
             &create,
             &Context::at(at(0)),
@@ -167,7 +168,7 @@ mod tests {
         assert_eq!((view.version, view.updated_at), (1, at(1)));
 
         let added = decide_and_fold(
-            &created.state,
+            created.state.clone(),
             created.view,
             &add_item(2, "19.99"),
             &Context::at(at(5)),
@@ -187,7 +188,7 @@ mod tests {
     #[test]
     fn a_rejection_folds_nothing() {
         let rejected = decide_and_fold(
-            &OrderState::default(),
+            OrderState::default(),
             None,
             &add_item(1, "1.00"),
             &Context::at(at(0)),

@@ -1,11 +1,10 @@
-//! Temporal queries: the state and the view of an order as of a stream version or a moment,
-//! as folds over the stream's envelopes (ordered by version).
+//! Temporal queries: which part of a stream's envelopes (ordered by version) an order's
+//! state or view as of a stream version or a moment is folded from. The fold itself runs in
+//! the host's runtime (`Engine::get_order`), the same code that decides.
 
 use chrono::{DateTime, Utc};
 
 use crate::envelope::EventEnvelope;
-use crate::state::{evolve, initial_state, OrderState};
-use crate::view::{project, OrderView};
 
 /// Which point in a stream's history to look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,16 +32,4 @@ pub fn history_as_of(envelopes: &[EventEnvelope], as_of: AsOf) -> &[EventEnvelop
         .position(|e| !as_of.includes(e))
         .unwrap_or(envelopes.len());
     &envelopes[..end]
-}
-
-fn prefix(envelopes: &[EventEnvelope], as_of: AsOf) -> impl Iterator<Item = &EventEnvelope> {
-    history_as_of(envelopes, as_of).iter()
-}
-
-pub fn state_as_of(envelopes: &[EventEnvelope], as_of: AsOf) -> OrderState {
-    prefix(envelopes, as_of).fold(initial_state(), |s, e| evolve(s, &e.event))
-}
-
-pub fn view_as_of(envelopes: &[EventEnvelope], as_of: AsOf) -> Option<OrderView> {
-    prefix(envelopes, as_of).fold(None, project)
 }

@@ -174,11 +174,11 @@ fn every_vector_decides_inside_wasmtime_as_in_the_native_core() {
         let prior_view = project_all(None, &envelopes(&given));
         let recorded_at = ctx.now + Duration::seconds(1);
         let handled = wasm
-            .handle(&state, prior_view.clone(), command, ctx, recorded_at)
+            .handle(state.clone(), prior_view.clone(), command, ctx, recorded_at)
             .unwrap_or_else(|e| panic!("{name}: handle in the guest: {e}"));
         assert_eq!(
             handled,
-            decide_and_fold(&native_state, prior_view, command, ctx, recorded_at),
+            decide_and_fold(native_state.clone(), prior_view, command, ctx, recorded_at),
             "{name}: whole command"
         );
         match (&vector.expected, &decided) {

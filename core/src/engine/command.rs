@@ -156,9 +156,8 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         };
         // One runtime call: the events, and the state and view after them. A no-op hands the
         // prior view back unchanged.
-        let decided = self
-            .runtime
-            .handle(&state, prior_view, command, &ctx, now)?;
+        let version = state.version;
+        let decided = self.runtime.handle(state, prior_view, command, &ctx, now)?;
         // A decision on a cached state counts only once a commit proves that state current.
         // A rejection, or a no-op with nothing to record, commits nothing: decide those again
         // on the store's state (rare, and never the hot path).
@@ -175,7 +174,7 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
         let record = options.command_id.as_ref().map(|id| CommandRecord {
             command_id: id.clone(),
             order_id: stream_id.to_string(),
-            version: state.version + events.len() as u64,
+            version: version + events.len() as u64,
             positions: Vec::new(),
             fingerprint: fingerprint.map(str::to_string),
         });
@@ -185,7 +184,7 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             if let Some(record) = record {
                 let commit = Commit {
                     stream_id: stream_id.to_string(),
-                    expected_version: state.version,
+                    expected_version: version,
                     expected_last_event,
                     events: Vec::new(),
                     view: None,
@@ -196,12 +195,11 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
                     return self.try_handle(stream_id, command, options, fingerprint, false);
                 }
             }
-            let version = state.version;
             if from_cache {
                 self.cache.put(
                     stream_id,
                     CachedStream {
-                        state,
+                        state: new_state,
                         view,
                         last_event_id: expected_last_event,
                     },
@@ -245,13 +243,13 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             .map(|(i, (event, event_id))| EventEnvelope {
                 event_id,
                 stream_id: stream_id.to_string(),
-                version: state.version + 1 + i as u64,
+                version: version + 1 + i as u64,
                 position: 0,
                 event,
                 metadata: metadata.clone(),
             })
             .collect();
-        let expected_version = state.version;
+        let expected_version = version;
         let snapshot = snapshot_due(
             expected_version,
             new_state.version,

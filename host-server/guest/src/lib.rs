@@ -36,7 +36,7 @@ impl wit::Guest for OrderDomain {
         let recorded_at = recorded_at.to_core().map_err(invalid("recorded-at"))?;
         #[cfg(feature = "chaos")]
         chaos::misbehave(&command);
-        let decision = order_core::decide_and_fold(&state, view, &command, &context, recorded_at)
+        let decision = order_core::decide_and_fold(state, view, &command, &context, recorded_at)
             .map_err(|e| wit::DecideError::Rejected(e.into()))?;
         Ok(wit::Decision {
             events: decision.events.into_iter().map(Into::into).collect(),

@@ -229,14 +229,14 @@ fn failure(operation: &str, error: wasmtime::Error, fuel: u64) -> RuntimeError {
 impl DomainRuntime for WasmRuntime {
     fn handle(
         &mut self,
-        state: &OrderState,
+        state: OrderState,
         view: Option<OrderView>,
         command: &Command,
         ctx: &Context,
         recorded_at: DateTime<Utc>,
     ) -> Result<Result<Decision, DomainError>, RuntimeError> {
-        let input_values = values_in(Some(state)) + view.as_ref().map_or(0, |v| v.items.len()) + 1;
-        let state = wit::OrderState::from(state.clone());
+        let input_values = values_in(Some(&state)) + view.as_ref().map_or(0, |v| v.items.len()) + 1;
+        let state = wit::OrderState::from(state);
         let view = view.map(wit::OrderView::from);
         let command = wit::Command::from(command.clone());
         let ctx = wit::Context::from(ctx.clone());

@@ -42,7 +42,7 @@ pub(crate) fn from_json<T: DeserializeOwned>(
 
 /// serde_json names the problem, then where in the text it is; the caller never saw that
 /// text (we made it from their object), so only the problem is kept.
-fn decode_error(what: &str, e: &serde_json::Error) -> JsValue {
+pub(crate) fn decode_error(what: &str, e: &serde_json::Error) -> JsValue {
     let message = e.to_string();
     let problem = match message.rfind(" at line ") {
         Some(i) if e.line() > 0 => &message[..i],

@@ -3,10 +3,11 @@
 //! command ids, so a command retried after a reload is still idempotent.
 
 use order_core::{Command, CommandOptions, Engine, EventEnvelope, MemoryStore};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{from_js, from_json, to_js};
+use crate::convert::{decode_error, from_js, from_json, to_js};
 use crate::environment::BrowserEnv;
 use crate::error;
 use crate::inputs;
@@ -249,7 +250,8 @@ fn command_input(
     let Value::Object(fields) = from_js(input, what)? else {
         return Err(error::invalid_input(&format!("{what}: expected an object")));
     };
-    let options = from_json(Value::Object(fields.clone()), what)?;
+    // Read in place: the fields then become the command, without a copy.
+    let options = CommandOptions::deserialize(&fields).map_err(|e| decode_error(what, &e))?;
     Ok((fields, options))
 }
 

@@ -143,7 +143,7 @@ fn main() {
     let whole_command = |runtime: &mut dyn DomainRuntime| {
         runtime
             .handle(
-                black_box(&ten_lines),
+                black_box(ten_lines.clone()),
                 ten_line_view.clone(),
                 &command,
                 &ctx,

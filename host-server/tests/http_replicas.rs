@@ -9,7 +9,7 @@
 mod support;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -19,6 +19,8 @@ use support::{all_events, assert_gap_free, cli_ok, Db, Server};
 const CLIENTS: usize = 16;
 const COMMANDS_PER_CLIENT: usize = 40;
 const ORDERS: usize = 200;
+/// Commands each of the 8 clients sends in the kill test.
+const KILL_LOAD_PER_CLIENT: usize = 60;
 
 /// The command client `c` sends as its `j`-th: creates (the same command id from whichever
 /// client gets there, so racing creates must answer alike), items, and some place/cancel.
@@ -201,12 +203,15 @@ fn a_replica_killed_mid_load_loses_nothing_acknowledged_and_retries_are_exactly_
     let replicas: Vec<Server> = (0..2).map(|_| Server::start(&db)).collect();
     let victim = replicas[0].pid();
     let answered: Mutex<HashMap<String, Value>> = Mutex::new(HashMap::new());
-    let rerouted = std::sync::atomic::AtomicUsize::new(0);
+    let rerouted = AtomicUsize::new(0);
+    let sent_count = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for c in 0..8 {
-            let (replicas, answered, rerouted) = (&replicas, &answered, &rerouted);
+            let (replicas, answered, rerouted, sent_count) =
+                (&replicas, &answered, &rerouted, &sent_count);
             scope.spawn(move || {
-                for j in 0..30 {
+                for j in 0..KILL_LOAD_PER_CLIENT {
+                    sent_count.fetch_add(1, Ordering::Relaxed);
                     let sent = command(c, j);
                     let id = sent["commandId"].as_str().unwrap().to_string();
                     // To the victim while it lives; after a transport failure (it died with
@@ -228,7 +233,16 @@ fn a_replica_killed_mid_load_loses_nothing_acknowledged_and_retries_are_exactly_
                 }
             });
         }
-        std::thread::sleep(Duration::from_millis(400));
+        // Kill once a tenth of the load has gone out (not after a fixed sleep: a fast
+        // machine could finish the whole load first), so most commands are still to come.
+        let waited = std::time::Instant::now();
+        while sent_count.load(Ordering::Relaxed) < 8 * KILL_LOAD_PER_CLIENT / 10 {
+            assert!(
+                waited.elapsed() < Duration::from_secs(60),
+                "the load never got going"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
         let killed = std::process::Command::new("kill")
             .args(["-9", &victim.to_string()])
             .status()

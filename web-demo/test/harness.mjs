@@ -21,13 +21,13 @@ const WAIT_MS = 15_000;
  * Starts order-server (by default on a free port with a new database) and resolves once it
  * prints the address it bound. `stop()` removes the database unless `keepDb`.
  */
-export async function startServer({ dir, listen = '127.0.0.1:0', keepDb = false } = {}) {
+export async function startServer({ dir, listen = '127.0.0.1:0', keepDb = false, env = {} } = {}) {
   dir ??= await mkdtemp(path.join(tmpdir(), 'order-web-test-'));
   const child = spawn(
     serverBin,
     // As `make run` does: tokens from POST /dev/token, which the page signs in through.
     ['serve', '--db', path.join(dir, 'orders.db'), '--listen', listen, '--web-dir', webDir, '--dev-auth'],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' } },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn', ...env } },
   );
   let stderr = '';
   child.stderr.on('data', (chunk) => {
@@ -53,6 +53,15 @@ export async function startServer({ dir, listen = '127.0.0.1:0', keepDb = false 
         await exited;
       }
       if (!keepDb) await rm(dir, { recursive: true, force: true });
+    },
+    /** Ends the process at once (SIGKILL), as a power cut or a dead host would; the
+     * database stays in `dir` for a server started on it again. */
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
     },
   };
 }

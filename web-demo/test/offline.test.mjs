@@ -2,6 +2,9 @@
 // service worker's cached app shell) and reach the server when the page is back online.
 
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import {
   addItem, api, chooseCustomer, clickCommand, createOrder, expectPending, expectText, openApp, screenshot, shareServerAndBrowser, startServer, waitOfflineShell, waitReady, CLERK, signIn,
@@ -13,55 +16,66 @@ const shared = shareServerAndBrowser();
 const isApi = (url) => /^\/(orders|events|commands)(\/|$)/.test(new URL(url).pathname);
 
 test('edits made with the network off survive a reload and sync when back online', async () => {
-  const { context, page, pageErrors } = await openApp(shared.browser, shared.server.url);
-  await chooseCustomer(page, 'bob');
-  const orderId = await createOrder(page);
-  await expectPending(page, 0); // synced: the server has the order
-  assert.equal((await api(shared.server.url, `/orders/${orderId}`)).status, 200);
+  // This test's own server, down for the whole offline part: the network loss is real, so
+  // nothing the browser might still send (Chromium's offline emulation and request routing
+  // have each let a request from a service-worker-controlled page through right after a
+  // reload) can reach it. It comes back on the same address, database and token secret.
+  const dir = await mkdtemp(path.join(tmpdir(), 'order-web-offline-'));
+  const env = { ORDER_AUTH_HS256_SECRET: 'offline-test-secret-0123456789abcdef0123456789abcdef' };
+  let server = await startServer({ dir, keepDb: true, env });
+  try {
+    const { context, page, pageErrors } = await openApp(shared.browser, server.url);
+    await chooseCustomer(page, 'bob');
+    const orderId = await createOrder(page);
+    await expectPending(page, 0); // synced: the server has the order
+    assert.equal((await api(server.url, `/orders/${orderId}`)).status, 200);
 
-  // A real loss of network: navigator.onLine is false and no request can leave the browser.
-  // Chromium's offline emulation alone has let a request through right after a reload
-  // (seen once in ~20 runs), which a real outage never does; so the API is also cut off at
-  // the routing level, as a dead network would.
-  await context.setOffline(true);
-  await context.route(isApi, (route) => route.abort('internetdisconnected'));
-  await expectText(page, '#connection', 'Offline');
-  await addItem(page, { product: 'widget', quantity: 2, price: '29.99' });
-  await addItem(page, { product: 'gadget', quantity: 1, price: '49.99' });
-  await clickCommand(page, 'Place order');
-  await expectText(page, '#order-status', 'placed');
-  await expectText(page, '#order-total', '109.97');
-  await expectPending(page, 3);
-  assert.equal(await page.locator('#event-rows .badge.pending').count(), 3, 'the audit trail marks unsynced events');
+    await context.setOffline(true);
+    await context.route(isApi, (route) => route.abort('internetdisconnected'));
+    await server.kill();
+    await expectText(page, '#connection', 'Offline');
+    await addItem(page, { product: 'widget', quantity: 2, price: '29.99' });
+    await addItem(page, { product: 'gadget', quantity: 1, price: '49.99' });
+    await clickCommand(page, 'Place order');
+    await expectText(page, '#order-status', 'placed');
+    await expectText(page, '#order-total', '109.97');
+    await expectPending(page, 3);
+    assert.equal(await page.locator('#event-rows .badge.pending').count(), 3, 'the audit trail marks unsynced events');
 
-  // Reload while still offline: the page comes from the service worker's cache and the
-  // state from IndexedDB.
-  const reloaded = await page.reload();
-  assert.ok(reloaded.fromServiceWorker(), 'the offline page came from the service worker');
-  await waitReady(page);
-  await expectText(page, '#connection', 'Offline');
-  await expectPending(page, 3);
-  await page.locator(`#order-list [data-order-id="${orderId}"]`).click();
-  await expectText(page, '#order-total', '109.97');
-  await expectText(page, '#order-status', 'placed');
-  await screenshot(page, 'offline-after-reload');
-  const meanwhile = await api(shared.server.url, `/orders/${orderId}`);
-  assert.equal(meanwhile.body.status, 'draft', 'nothing reached the server while offline');
-  assert.deepEqual(meanwhile.body.items, []);
+    // Reload while still offline: the page comes from the service worker's cache and the
+    // state from IndexedDB.
+    const reloaded = await page.reload();
+    assert.ok(reloaded.fromServiceWorker(), 'the offline page came from the service worker');
+    await waitReady(page);
+    await expectText(page, '#connection', 'Offline');
+    await expectPending(page, 3);
+    await page.locator(`#order-list [data-order-id="${orderId}"]`).click();
+    await expectText(page, '#order-total', '109.97');
+    await expectText(page, '#order-status', 'placed');
+    await screenshot(page, 'offline-after-reload');
 
-  await context.unroute(isApi);
-  await context.setOffline(false);
-  await expectText(page, '#connection', 'Online');
-  await expectPending(page, 0);
-  const synced = await api(shared.server.url, `/orders/${orderId}`);
-  assert.equal(synced.body.status, 'placed');
-  assert.equal(synced.body.total, '109.97');
-  assert.equal(synced.body.version, 4);
-  await expectText(page, '#order-version', '4');
-  assert.equal(await page.locator('#event-rows .badge.pending').count(), 0);
-  await screenshot(page, 'offline-synced');
-  assert.deepEqual(pageErrors, []);
-  await context.close();
+    server = await startServer({ dir, listen: new URL(server.url).host, keepDb: true, env });
+    const meanwhile = await api(server.url, `/orders/${orderId}`);
+    assert.equal(meanwhile.body.status, 'draft', 'the server still has the order as it was before the outage');
+    assert.deepEqual(meanwhile.body.items, []);
+
+    await context.unroute(isApi);
+    await context.setOffline(false);
+    await expectText(page, '#connection', 'Online');
+    await expectPending(page, 0);
+    const synced = await api(server.url, `/orders/${orderId}`);
+    assert.equal(synced.body.status, 'placed');
+    assert.equal(synced.body.total, '109.97');
+    assert.equal(synced.body.version, 4);
+    await expectText(page, '#order-version', '4');
+    assert.equal(await page.locator('#event-rows .badge.pending').count(), 0);
+    await screenshot(page, 'offline-synced');
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  } finally {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('the "Go offline" switch queues commands, even a new order, and syncs them on "Go online"', async () => {

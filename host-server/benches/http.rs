@@ -15,6 +15,8 @@
 
 #[path = "shared/jsonl.rs"]
 mod jsonl;
+#[path = "http/load.rs"]
+mod load;
 #[path = "http/postgres.rs"]
 mod postgres;
 
@@ -34,6 +36,33 @@ struct Row {
     commands: usize,
     elapsed: Duration,
     latencies: Vec<Duration>,
+    /// CPU time of the servers and of the load generator over the load (HTTP rows).
+    cpu: Option<Cpu>,
+}
+
+#[derive(Clone, Copy)]
+struct Cpu {
+    servers: Duration,
+    generator: Duration,
+}
+
+impl Row {
+    /// An HTTP row from a finished load.
+    fn from_load(name: String, load: Measured) -> Row {
+        Row {
+            name,
+            commands: load.latencies.len(),
+            elapsed: load.elapsed,
+            latencies: load.latencies,
+            cpu: Some(load.cpu),
+        }
+    }
+
+    /// Microseconds of CPU per command: (servers, load generator).
+    fn cpu_per_command(&self) -> Option<(f64, f64)> {
+        let per = |d: Duration| d.as_secs_f64() * 1e6 / self.commands.max(1) as f64;
+        self.cpu.map(|cpu| (per(cpu.servers), per(cpu.generator)))
+    }
 }
 
 impl Row {
@@ -41,13 +70,21 @@ impl Row {
         let mut sorted = self.latencies.clone();
         sorted.sort();
         let rate = self.commands as f64 / self.elapsed.as_secs_f64();
+        let (servers, generator) = match self.cpu_per_command() {
+            Some((servers, generator)) => {
+                (format!("{servers:.0} µs"), format!("{generator:.0} µs"))
+            }
+            None => ("—".into(), "—".into()),
+        };
         println!(
-            "| {:<34} | {:>8} | {:>10.0} | {:>10} | {:>10} |",
+            "| {:<34} | {:>8} | {:>10.0} | {:>10} | {:>10} | {:>10} | {:>10} |",
             self.name,
             self.commands,
             rate,
             format_ms(percentile(&sorted, 0.50)),
             format_ms(percentile(&sorted, 0.99)),
+            servers,
+            generator,
         );
     }
 }
@@ -75,6 +112,12 @@ impl Row {
             ("p50 ms", ms(0.50)),
             ("p99 ms", ms(0.99)),
         ]);
+        if let Some((servers, generator)) = self.cpu_per_command() {
+            figure.emit(&[
+                ("server CPU µs/command", servers),
+                ("generator CPU µs/command", generator),
+            ]);
+        }
     }
 }
 
@@ -145,7 +188,7 @@ fn orders_for(concurrency: usize) -> usize {
         .unwrap_or(if concurrency == 1 { 200 } else { 800 })
 }
 
-/// The lifecycle over HTTP with `concurrency` clients, each with its own keep-alive agent.
+/// The lifecycle over HTTP with `concurrency` clients, each on its own keep-alive connection.
 fn http_lifecycle(concurrency: usize, synchronous: &str) -> Row {
     http_lifecycle_with(concurrency, synchronous, &[], "").0
 }
@@ -160,34 +203,40 @@ fn http_lifecycle_with(
 ) -> (Row, Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path().join("bench.db").as_os_str(), synchronous, extra);
-    let (latencies, elapsed) = drive(std::slice::from_ref(&server.base), concurrency);
-    let row = Row {
-        name: format!("HTTP lifecycle, c={concurrency}, {synchronous}{label}"),
-        commands: latencies.len(),
-        elapsed,
-        latencies,
-    };
-    (row, server, dir)
+    let load = drive(&[&server], concurrency);
+    let name = format!("HTTP lifecycle, c={concurrency}, {synchronous}{label}");
+    (Row::from_load(name, load), server, dir)
+}
+
+/// A load's latencies and wall time, with the CPU the servers and the generator used.
+struct Measured {
+    latencies: Vec<Duration>,
+    elapsed: Duration,
+    cpu: Cpu,
 }
 
 /// `orders_for(concurrency)` lifecycles from `concurrency` clients, client `i` talking to
-/// `bases[i % bases.len()]`; every command's latency and the wall time of the whole load.
-fn drive(bases: &[String], concurrency: usize) -> (Vec<Duration>, Duration) {
+/// `servers[i % servers.len()]`.
+fn drive(servers: &[&Server], concurrency: usize) -> Measured {
     let per_client = orders_for(concurrency).div_ceil(concurrency);
-    let started = Instant::now();
-    let latencies: Vec<Duration> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..concurrency)
-            .map(|client| {
-                let base = &bases[client % bases.len()];
-                scope.spawn(move || run_client(base, client, per_client))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("client thread"))
-            .collect()
-    });
-    (latencies, started.elapsed())
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
+    let servers_cpu = || -> Duration {
+        servers
+            .iter()
+            .map(|s| load::process_cpu(s.child.id()))
+            .sum()
+    };
+    let before = servers_cpu();
+    let load = load::run(&bases, concurrency, per_client);
+    let cpu = Cpu {
+        servers: servers_cpu().saturating_sub(before),
+        generator: load.generator_cpu,
+    };
+    Measured {
+        latencies: load.latencies,
+        elapsed: load.elapsed,
+        cpu,
+    }
 }
 
 /// Removes the benchmark's exchange from the broker.
@@ -246,44 +295,6 @@ fn http_lifecycle_publishing(concurrency: usize, synchronous: &str) -> Option<(R
     Some((row, note))
 }
 
-fn run_client(base: &str, client: usize, orders: usize) -> Vec<Duration> {
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(true)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .new_agent();
-    let mut latencies = Vec::with_capacity(orders * COMMANDS_PER_ORDER);
-    let mut timed = |request: &dyn Fn() -> Result<(), ureq::Error>| {
-        let start = Instant::now();
-        request().expect("benchmark request failed");
-        latencies.push(start.elapsed());
-    };
-    for n in 0..orders {
-        let order = format!("bench-{client}-{n}");
-        timed(&|| {
-            agent
-                .post(format!("{base}/orders"))
-                .send_json(json!({"orderId": order, "customerId": format!("c-{client}")}))
-                .map(drop)
-        });
-        for (product, price) in [("product-456", "29.99"), ("product-789", "49.99")] {
-            timed(&|| {
-                agent
-                    .post(format!("{base}/orders/{order}/items"))
-                    .send_json(json!({"productId": product, "quantity": 1, "price": price}))
-                    .map(drop)
-            });
-        }
-        timed(&|| {
-            agent
-                .post(format!("{base}/orders/{order}/place"))
-                .send_empty()
-                .map(drop)
-        });
-    }
-    latencies
-}
-
 /// The same writes straight through rusqlite: per command one IMMEDIATE transaction with
 /// the stream-version check, the event row, the read-model upsert and the checkpoint.
 fn raw_sqlite_lifecycle() -> Row {
@@ -313,6 +324,7 @@ fn raw_sqlite_lifecycle() -> Row {
         commands: latencies.len(),
         elapsed: started.elapsed(),
         latencies,
+        cpu: None,
     }
 }
 
@@ -385,13 +397,15 @@ fn main() {
     println!("order-server HTTP benchmark (loopback; lifecycle = create, 2 x add item, place)");
     println!();
     println!(
-        "| {:<34} | {:>8} | {:>10} | {:>10} | {:>10} |",
-        "workload", "commands", "commands/s", "p50", "p99"
+        "| {:<34} | {:>8} | {:>10} | {:>10} | {:>10} | {:>10} | {:>10} |",
+        "workload", "commands", "commands/s", "p50", "p99", "server CPU", "load gen."
     );
     println!(
-        "|{}|{}|{}|{}|{}|",
+        "|{}|{}|{}|{}|{}|{}|{}|",
         "-".repeat(36),
         "-".repeat(10),
+        "-".repeat(12),
+        "-".repeat(12),
         "-".repeat(12),
         "-".repeat(12),
         "-".repeat(12)
@@ -470,5 +484,9 @@ fn main() {
     println!(
         "HTTP rows: the real binary (guest decides in wasmtime, group commit). The raw row is \
          the one-fsync-per-command floor; group commit can beat it under concurrency."
+    );
+    println!(
+        "CPU columns: CPU time per command of the server processes and of the load generator \
+         (one thread, all clients as async tasks), which share this machine's cores."
     );
 }

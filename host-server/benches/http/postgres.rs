@@ -25,16 +25,11 @@ pub fn http_lifecycle(concurrency: usize, servers: usize) -> Row {
     let running: Vec<Server> = (0..servers)
         .map(|_| Server::start(&url, "full", &[]))
         .collect();
-    let bases: Vec<String> = running.iter().map(|s| s.base.clone()).collect();
-    let (latencies, elapsed) = drive(&bases, concurrency);
+    let load = drive(&running.iter().collect::<Vec<_>>(), concurrency);
     drop(running);
     let plural = if servers == 1 { "" } else { "s" };
-    Row {
-        name: format!("HTTP lifecycle, c={concurrency}, PG, {servers} server{plural}"),
-        commands: latencies.len(),
-        elapsed,
-        latencies,
-    }
+    let name = format!("HTTP lifecycle, c={concurrency}, PG, {servers} server{plural}");
+    Row::from_load(name, load)
 }
 
 /// One INSERT of an event row per transaction, sequentially, into the store's own `events`
@@ -87,5 +82,6 @@ pub fn raw_insert_floor() -> Row {
         commands: latencies.len(),
         elapsed: started.elapsed(),
         latencies,
+        cpu: None,
     }
 }

@@ -47,14 +47,17 @@ struct Cpu {
 }
 
 impl Row {
-    /// An HTTP row from a finished load.
-    fn from_load(name: String, load: Measured) -> Row {
+    /// An HTTP row from a finished load and the CPU time its servers used.
+    fn from_load(name: String, (load, servers_cpu): (load::Load, Duration)) -> Row {
         Row {
             name,
             commands: load.latencies.len(),
             elapsed: load.elapsed,
             latencies: load.latencies,
-            cpu: Some(load.cpu),
+            cpu: Some(Cpu {
+                servers: servers_cpu,
+                generator: load.generator_cpu,
+            }),
         }
     }
 
@@ -208,16 +211,9 @@ fn http_lifecycle_with(
     (Row::from_load(name, load), server, dir)
 }
 
-/// A load's latencies and wall time, with the CPU the servers and the generator used.
-struct Measured {
-    latencies: Vec<Duration>,
-    elapsed: Duration,
-    cpu: Cpu,
-}
-
 /// `orders_for(concurrency)` lifecycles from `concurrency` clients, client `i` talking to
-/// `servers[i % servers.len()]`.
-fn drive(servers: &[&Server], concurrency: usize) -> Measured {
+/// `servers[i % servers.len()]`; the load and the CPU time the servers used meanwhile.
+fn drive(servers: &[&Server], concurrency: usize) -> (load::Load, Duration) {
     let per_client = orders_for(concurrency).div_ceil(concurrency);
     let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
     let servers_cpu = || -> Duration {
@@ -228,15 +224,7 @@ fn drive(servers: &[&Server], concurrency: usize) -> Measured {
     };
     let before = servers_cpu();
     let load = load::run(&bases, concurrency, per_client);
-    let cpu = Cpu {
-        servers: servers_cpu().saturating_sub(before),
-        generator: load.generator_cpu,
-    };
-    Measured {
-        latencies: load.latencies,
-        elapsed: load.elapsed,
-        cpu,
-    }
+    (load, servers_cpu().saturating_sub(before))
 }
 
 /// Removes the benchmark's exchange from the broker.

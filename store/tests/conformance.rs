@@ -196,6 +196,37 @@ fn check_paging_and_rebuild<S: EventStore + BatchStore>(store: S) {
     );
 }
 
+/// Streams whose events straddle the rebuild's batches (interleaved, then one long stream):
+/// each later batch must fold onto the view the earlier one saved.
+fn check_rebuild_across_batches<S: EventStore + BatchStore>(store: S) {
+    let mut e = engine(store, 100);
+    for i in 0..3 {
+        e.handle(create(&format!("o-{i}"), "c-1"), opts()).unwrap();
+    }
+    for round in 0..3 {
+        for i in 0..3u32 {
+            let product = format!("p-{round}");
+            e.handle(add(&format!("o-{i}"), &product, 1 + i, "1.25"), opts())
+                .unwrap();
+        }
+    }
+    e.handle(place("o-1"), opts()).unwrap();
+    let before: Vec<_> = (0..3)
+        .map(|i| e.get_order(&format!("o-{i}"), None).unwrap())
+        .collect();
+    for batch_size in [1, 2, 4, 100] {
+        assert_eq!(e.rebuild_read_models(batch_size, |_, _| ()).unwrap(), 13);
+        let after: Vec<_> = (0..3)
+            .map(|i| e.get_order(&format!("o-{i}"), None).unwrap())
+            .collect();
+        assert_eq!(before, after, "batches of {batch_size}");
+        assert_eq!(
+            e.verify(batch_size).unwrap().mismatches,
+            Vec::<String>::new()
+        );
+    }
+}
+
 macro_rules! every_store {
     ($($name:ident => $check:ident),* $(,)?) => {
         mod memory { use super::*; $(#[test] fn $name() { $check(MemoryStore::new()) })* }
@@ -224,6 +255,7 @@ every_store! {
     idempotency => check_idempotency,
     snapshots => check_snapshots,
     paging_and_rebuild => check_paging_and_rebuild,
+    rebuild_across_batches => check_rebuild_across_batches,
 }
 
 mod batches {

@@ -1,6 +1,6 @@
 //! Replaying the log through the runtime: the read-model rebuild (catch-up) and `verify`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Engine, EngineError, Environment, VerifyReport};
 use crate::envelope::EventEnvelope;
@@ -47,6 +47,9 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
     ) -> Result<u64, EngineError> {
         let total = self.store.last_position()?;
         self.store.clear_read_models()?;
+        // Streams folded by an earlier batch of this rebuild: only theirs have a view to
+        // read back (the read model started empty), so the others skip the lookup.
+        let mut folded: HashSet<String> = HashSet::new();
         let mut position = 0;
         loop {
             let batch = self.store.read_all(position, batch_size.max(1))?;
@@ -61,10 +64,15 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             }
             let mut views = Vec::with_capacity(by_stream.len());
             for (stream_id, envelopes) in by_stream {
-                let prior = self.store.get_view(&stream_id)?;
+                let prior = if folded.contains(&stream_id) {
+                    self.store.get_view(&stream_id)?
+                } else {
+                    None
+                };
                 if let Some(view) = self.runtime.project(prior, &envelopes)? {
                     views.push(view);
                 }
+                folded.insert(stream_id);
             }
             self.store.save_views(&views, last_position)?;
             position = last_position;

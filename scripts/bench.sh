@@ -22,6 +22,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
   export BENCH_ROUNDS="${BENCH_ROUNDS:-3}" BENCH_LIFECYCLE_ORDERS="${BENCH_LIFECYCLE_ORDERS:-200}"
   export BENCH_ORDERS="${BENCH_ORDERS:-50}" BENCH_REPLAY_ORDERS="${BENCH_REPLAY_ORDERS:-1000}"
   export BENCH_REPLAY_REPEAT="${BENCH_REPLAY_REPEAT:-1}" BENCH_MS="${BENCH_MS:-200}"
+  export BENCH_SCALE_SIZES="${BENCH_SCALE_SIZES:-1000,5000}" BENCH_SCALE_ROUNDS="${BENCH_SCALE_ROUNDS:-1}"
   criterion_args=(--warm-up-time 1 --measurement-time 2)
   python_args=(--orders 200 --repeat 1)
   floor_orders=(500 200)
@@ -46,6 +47,8 @@ echo "==== server (HTTP, replay, per decision) ===="
 scripts/bench-server.sh
 echo "==== python ===="
 scripts/bench-python.sh "${python_args[@]}"
+echo "==== store scale: time per command as the file grows, snapshot loads ===="
+cargo bench -p order-store --bench scale
 echo "==== per-command write floor (SQLite, one transaction per command) ===="
 cargo run --quiet --release -p order-store --example write_floor -- "${floor_orders[0]}" normal
 cargo run --quiet --release -p order-store --example write_floor -- "${floor_orders[1]}" full

@@ -147,11 +147,20 @@ fn time_load(engine: &mut SqliteEngine, order: &str, version: u64) -> Duration {
     started.elapsed() / LOADS
 }
 
-fn emit(row: &str, system: &str, n: usize, value: Duration) {
+/// Prints a table line (`value` in µs and its ratio to `baseline`, the first size
+/// measured) and appends the figure to `BENCH_JSONL`, the baseline itself (`None`) as the
+/// `floor` the table compares the others with.
+fn report(row: &str, n: usize, value: Duration, baseline: Option<Duration>) {
+    let base = baseline.unwrap_or(value);
+    println!(
+        "| {n:>8} | {:>8.1} | {:>5.2}x |",
+        value.as_secs_f64() * 1e6,
+        value.as_secs_f64() / base.as_secs_f64()
+    );
     let figure = jsonl::Figure {
         group: "scale",
         row,
-        system,
+        system: if baseline.is_none() { "floor" } else { "ours" },
         name: "order-store SQLite, native core",
         durability: "NORMAL",
         n,
@@ -178,20 +187,14 @@ fn main() {
             .map(|round| time_per_command(&mut engine, size * 10 + round))
             .min()
             .expect("at least one round");
-        let base = *first.get_or_insert(best);
-        println!(
-            "| {size:>8} | {:>8.1} | {:>5.2}x |",
-            best.as_secs_f64() * 1e6,
-            best.as_secs_f64() / base.as_secs_f64()
-        );
-        let system = if size == sizes[0] { "floor" } else { "ours" };
-        emit(&format!("per command, {size} orders"), system, size, best);
+        report(&format!("per command, {size} orders"), size, best, first);
+        first.get_or_insert(best);
     }
 
     println!();
     println!("| events in the order | µs to load its state | vs 100 |");
     println!("|---:|---:|---:|");
-    let mut short = None;
+    let mut short: Option<Duration> = None;
     for events in [100usize, 10_000] {
         let order = format!("long-{events}");
         long_order(&mut engine, &order, events);
@@ -208,19 +211,13 @@ fn main() {
             .map(|_| time_load(&mut engine, &order, events as u64))
             .min()
             .expect("at least one round");
-        let base = *short.get_or_insert(best);
-        println!(
-            "| {events:>6} | {:>8.1} | {:>5.2}x |",
-            best.as_secs_f64() * 1e6,
-            best.as_secs_f64() / base.as_secs_f64()
-        );
-        let system = if events == 100 { "floor" } else { "ours" };
-        emit(
+        report(
             &format!("load through snapshot, {events} events"),
-            system,
             events,
             best,
+            short,
         );
+        short.get_or_insert(best);
     }
     println!();
     println!(

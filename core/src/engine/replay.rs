@@ -1,6 +1,6 @@
 //! Replaying the log through the runtime: the read-model rebuild (catch-up) and `verify`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use super::{Engine, EngineError, Environment, VerifyReport};
 use crate::envelope::EventEnvelope;
@@ -47,9 +47,6 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
     ) -> Result<u64, EngineError> {
         let total = self.store.last_position()?;
         self.store.clear_read_models()?;
-        // Streams folded by an earlier batch of this rebuild: only theirs have a view to
-        // read back (the read model started empty), so the others skip the lookup.
-        let mut folded: HashSet<String> = HashSet::new();
         let mut position = 0;
         loop {
             let batch = self.store.read_all(position, batch_size.max(1))?;
@@ -64,7 +61,10 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
             }
             let mut views = Vec::with_capacity(by_stream.len());
             for (stream_id, envelopes) in by_stream {
-                let prior = if folded.contains(&stream_id) {
+                // The read model started empty and versions are gap-free from 1: a stream
+                // whose events here start after version 1 was folded by an earlier batch,
+                // and only such a stream has a view to read back.
+                let prior = if envelopes.first().is_some_and(|e| e.version > 1) {
                     self.store.get_view(&stream_id)?
                 } else {
                     None
@@ -72,7 +72,6 @@ impl<S: EventStore, E: Environment, R: DomainRuntime> Engine<S, E, R> {
                 if let Some(view) = self.runtime.project(prior, &envelopes)? {
                     views.push(view);
                 }
-                folded.insert(stream_id);
             }
             self.store.save_views(&views, last_position)?;
             position = last_position;

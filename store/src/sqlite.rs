@@ -232,11 +232,6 @@ fn configure(conn: &Connection, synchronous: Synchronous) -> rusqlite::Result<()
     // One command runs ~15 distinct statements; rusqlite's default cache holds 16, and a
     // statement evicted is parsed again on its next use.
     conn.set_prepared_statement_cache_capacity(64);
-    // SQLite's default page cache is 2 MiB: once a file's indexes outgrow it, every command
-    // reads b-tree pages back from the OS, and time per command climbs with the file's
-    // size. Up to 32 MiB for each read-write connection (allocated as pages are used; the
-    // server's read-only query connections keep the default).
-    conn.pragma_update(None, "cache_size", -32 * 1024)?;
     // Only takes effect when the file is created (WAL fixes the page size afterwards).
     conn.pragma_update(None, "page_size", PAGE_SIZE)?;
     let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;

@@ -76,15 +76,10 @@ fn lifecycle(order: &str, customer: &str) -> [Command; 4] {
 }
 
 fn apply_in_batches(engine: &mut SqliteEngine, commands: impl Iterator<Item = Command>) {
-    let commands: Vec<Command> = commands.collect();
-    for chunk in commands.chunks(FILL_BATCH) {
+    let mut commands = commands.map(|c| (c, CommandOptions::default())).peekable();
+    while commands.peek().is_some() {
         let results = engine
-            .handle_batch(
-                chunk
-                    .iter()
-                    .cloned()
-                    .map(|c| (c, CommandOptions::default())),
-            )
+            .handle_batch(commands.by_ref().take(FILL_BATCH))
             .expect("a fill batch commits");
         for result in results {
             result.expect("every fill command is accepted");
@@ -105,19 +100,20 @@ fn time_per_command(engine: &mut SqliteEngine, round: usize) -> Duration {
     let commands: Vec<Command> = (0..TIMED_ORDERS)
         .flat_map(|n| lifecycle(&format!("timed-{round}-{n}"), &format!("c-{}", n % 1000)))
         .collect();
+    let count = commands.len() as u32;
     let started = Instant::now();
-    for command in &commands {
+    for command in commands {
         engine
-            .handle(command.clone(), CommandOptions::default())
+            .handle(command, CommandOptions::default())
             .expect("a timed command is accepted");
     }
-    started.elapsed() / commands.len() as u32
+    started.elapsed() / count
 }
 
 /// A stream of `events` events: created, then one item added and removed in turn.
 fn long_order(engine: &mut SqliteEngine, order: &str, events: usize) {
-    let mut commands = vec![lifecycle(order, "c-long")[0].clone()];
-    commands.extend((1..events).map(|i| {
+    let [create, ..] = lifecycle(order, "c-long");
+    let changes = (1..events).map(|i| {
         if i % 2 == 1 {
             Command::AddItem(AddItem {
                 order_id: order.into(),
@@ -132,8 +128,8 @@ fn long_order(engine: &mut SqliteEngine, order: &str, events: usize) {
                 quantity: None,
             })
         }
-    }));
-    apply_in_batches(engine, commands.into_iter());
+    });
+    apply_in_batches(engine, std::iter::once(create).chain(changes));
 }
 
 /// Mean time to load `order`'s state (snapshot plus the events after it).

@@ -38,7 +38,7 @@ pub fn run(bases: &[String], concurrency: usize, orders: usize) -> Load {
                 tokio::spawn(async move { client_lifecycles(&base, client, orders).await })
             })
             .collect();
-        let mut latencies = Vec::with_capacity(concurrency * orders * 4);
+        let mut latencies = Vec::with_capacity(concurrency * orders * super::COMMANDS_PER_ORDER);
         for client in clients {
             latencies.extend(client.await.expect("a client task"));
         }
@@ -58,13 +58,12 @@ pub fn process_cpu(pid: u32) -> Duration {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the command name (which may hold spaces), counted from `state` = 3.
     let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<u64> = after_name
+    let ticks: u64 = after_name
         .split_whitespace()
         .skip(11) // state .. cmajflt: fields 3..=13
         .take(2) // utime, stime: fields 14 and 15
-        .filter_map(|f| f.parse().ok())
-        .collect();
-    let ticks: u64 = fields.iter().sum();
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum();
     Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND)
 }
 
@@ -78,7 +77,7 @@ async fn client_lifecycles(base: &str, client: usize, orders: usize) -> Vec<Dura
         .await
         .expect("HTTP/1.1 handshake");
     tokio::spawn(connection);
-    let mut latencies = Vec::with_capacity(orders * 4);
+    let mut latencies = Vec::with_capacity(orders * super::COMMANDS_PER_ORDER);
     for n in 0..orders {
         let order = format!("bench-{client}-{n}");
         let create = json!({"orderId": order, "customerId": format!("c-{client}")});

@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 /// Each entry moves the schema from version `index` to `index + 1`. Append only.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     // v1: the event log, snapshots, the order read model, projection checkpoints and the
     // command records that make retries idempotent. Tables keyed by text are WITHOUT ROWID:
     // one b-tree instead of two, so a commit dirties fewer pages.
@@ -50,6 +50,12 @@ const MIGRATIONS: &[&str] = &[
         fingerprint TEXT
     ) WITHOUT ROWID;
     ",
+    // v2: compact rows (`sqlite/compact.rs`). Event ids are 16 bytes instead of 36
+    // characters of text; the commit time is an integer count of microseconds in
+    // `recorded_us` (`recorded_at` left empty) instead of 27 characters; metadata and views
+    // no longer repeat what their columns hold. No row is rewritten: readers take both
+    // forms, and the version tells an older build, which cannot, to refuse the file.
+    "ALTER TABLE events ADD COLUMN recorded_us INTEGER;",
 ];
 
 /// The schema version this build writes.

@@ -13,9 +13,11 @@ use order_core::{
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::schema::migrate;
+use compact::{ViewRow, VIEW_COLUMNS};
 use rows::{
     get_command, get_view, insert_event, last_position, put_command, put_view, query_events,
-    row_to_stored, set_checkpoint, stream_head, stream_version, EVENT_COLUMNS,
+    refuse_known_event_id, row_to_stored, set_checkpoint, stream_head, stream_version,
+    EVENT_COLUMNS,
 };
 
 /// How hard SQLite works to make a commit durable.
@@ -382,23 +384,20 @@ impl EventStore for SqliteStore {
         let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT view FROM rm_orders
+            .prepare_cached(&format!(
+                "SELECT {VIEW_COLUMNS} FROM rm_orders
                  WHERE customer_id = ?1
                    AND (?2 IS NULL OR (created_at, id) > (SELECT created_at, id FROM rm_orders WHERE id = ?2))
                  ORDER BY created_at, id
                  LIMIT ?3",
-            )
+            ))
             .map_err(backend)?;
         let rows = stmt
-            .query_map(params![customer_id, after, fetch], |r| {
-                r.get::<_, String>(0)
-            })
+            .query_map(params![customer_id, after, fetch], ViewRow::read)
             .map_err(backend)?;
         let mut orders = Vec::new();
         for row in rows {
-            orders
-                .push(serde_json::from_str::<OrderView>(&row.map_err(backend)?).map_err(corrupt)?);
+            orders.push(row.map_err(backend)?.into_view()?);
         }
         Ok(OrderPage::from_overfetched(orders, limit))
     }
@@ -446,6 +445,7 @@ fn save_snapshot(conn: &Connection, snapshot: &Snapshot) -> Result<(), StoreErro
     Ok(())
 }
 
+mod compact;
 mod log_copy;
 mod rows;
 

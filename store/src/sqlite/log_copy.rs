@@ -10,7 +10,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
     backend, get_command, get_view, insert_event, last_position, put_command, put_view,
-    row_to_stored, set_checkpoint, stream_version, SqliteStore, EVENT_COLUMNS,
+    refuse_known_event_id, row_to_stored, set_checkpoint, stream_version, SqliteStore,
+    EVENT_COLUMNS,
 };
 
 impl SqliteStore {
@@ -76,6 +77,7 @@ impl SqliteStore {
                 };
                 position += 1;
                 let (envelope, raw) = place_imported(stored, version, position)?;
+                refuse_known_event_id(conn, &raw)?;
                 insert_event(conn, &raw)?;
                 if let Some(command_id) = &stored.metadata.command_id {
                     record_imported_command(conn, command_id, &envelope)?;

@@ -2,9 +2,11 @@
 //! command records), shared by the store's commits, queries and imports.
 
 use order_core::{CommandRecord, EventEnvelope, OrderView, StoreError, StoredEvent};
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
+use super::compact::{metadata_from, metadata_text, view_text, RecordedAt, ViewRow, VIEW_COLUMNS};
 use super::{backend, corrupt, timestamp, READ_MODEL};
 
 pub(super) fn stream_version(conn: &Connection, stream_id: &str) -> Result<u64, StoreError> {
@@ -24,14 +26,45 @@ pub(super) fn stream_head(
             "SELECT version, event_id FROM events WHERE stream_id = ?1 ORDER BY version DESC LIMIT 1",
         )
         .and_then(|mut s| {
-            s.query_row([stream_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            s.query_row([stream_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Value>(1)?)))
                 .optional()
         })
         .map_err(backend)?;
     match head {
         None => Ok((0, None)),
-        Some((version, id)) => Ok((version as u64, Some(id.parse().map_err(corrupt)?))),
+        Some((version, id)) => Ok((version as u64, Some(event_id_from(id)?))),
     }
+}
+
+/// An `event_id` column: 16 bytes since schema v2, the hyphenated text before.
+fn event_id_from(value: Value) -> Result<Uuid, StoreError> {
+    match value {
+        Value::Blob(bytes) => Uuid::from_slice(&bytes).map_err(corrupt),
+        Value::Text(text) => text.parse().map_err(corrupt),
+        other => Err(corrupt(format!("event id stored as {other:?}"))),
+    }
+}
+
+/// Refuses an imported event whose id the file already holds, in either of the id's
+/// stored forms: the unique index only compares like with like, and files from before
+/// schema v2 hold text ids. (Ids the engine mints are new; only imports bring old ones.)
+pub(super) fn refuse_known_event_id(conn: &Connection, e: &StoredEvent) -> Result<(), StoreError> {
+    let known = conn
+        .prepare_cached("SELECT 1 FROM events WHERE event_id IN (?1, ?2)")
+        .and_then(|mut s| {
+            s.exists(params![
+                e.event_id.as_bytes().as_slice(),
+                e.event_id.to_string()
+            ])
+        })
+        .map_err(backend)?;
+    if known {
+        return Err(StoreError::Invalid(format!(
+            "event {} (stream `{}` version {}) already exists",
+            e.event_id, e.stream_id, e.version
+        )));
+    }
+    Ok(())
 }
 
 pub(super) fn last_position(conn: &Connection) -> Result<u64, StoreError> {
@@ -43,22 +76,22 @@ pub(super) fn last_position(conn: &Connection) -> Result<u64, StoreError> {
 
 pub(super) fn insert_event(conn: &Connection, e: &StoredEvent) -> Result<(), StoreError> {
     let data = serde_json::to_string(&e.data).map_err(corrupt)?;
-    let metadata = serde_json::to_string(&e.metadata).map_err(corrupt)?;
+    let metadata = metadata_text(&e.event_id, &e.metadata)?;
     conn.prepare_cached(
-        "INSERT INTO events (position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO events (position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at, recorded_us)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, '', ?9)",
     )
     .and_then(|mut s| {
         s.execute(params![
             e.position as i64,
-            e.event_id.to_string(),
+            e.event_id.as_bytes().as_slice(),
             e.stream_id,
             e.version as i64,
             e.event_type,
             e.schema_version,
             data,
             metadata,
-            timestamp(e.metadata.recorded_at),
+            e.metadata.recorded_at.timestamp_micros(),
         ])
     })
     .map_err(|err| match err {
@@ -88,26 +121,31 @@ pub(super) fn row_to_envelope(
 pub(super) fn row_to_stored(
     row: &rusqlite::Row<'_>,
 ) -> rusqlite::Result<Result<StoredEvent, StoreError>> {
-    let event_id: String = row.get(1)?;
+    let event_id: Value = row.get(1)?;
     let data: String = row.get(6)?;
     let metadata: String = row.get(7)?;
+    let recorded = RecordedAt {
+        text: row.get(8)?,
+        micros: row.get(9)?,
+    };
     let build = || -> Result<StoredEvent, StoreError> {
+        let event_id = event_id_from(event_id)?;
         Ok(StoredEvent {
             position: row.get::<_, i64>(0).map_err(backend)? as u64,
-            event_id: event_id.parse().map_err(corrupt)?,
+            event_id,
             stream_id: row.get(2).map_err(backend)?,
             version: row.get::<_, i64>(3).map_err(backend)? as u64,
             event_type: row.get(4).map_err(backend)?,
             schema_version: row.get(5).map_err(backend)?,
             data: serde_json::from_str(&data).map_err(corrupt)?,
-            metadata: serde_json::from_str(&metadata).map_err(corrupt)?,
+            metadata: metadata_from(&metadata, &event_id, &recorded)?,
         })
     };
     Ok(build())
 }
 
 pub(super) const EVENT_COLUMNS: &str =
-    "position, event_id, stream_id, version, type, schema_version, data, metadata";
+    "position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at, recorded_us";
 
 pub(super) fn query_events(
     conn: &Connection,
@@ -124,18 +162,19 @@ pub(super) fn query_events(
 }
 
 pub(super) fn get_view(conn: &Connection, order_id: &str) -> Result<Option<OrderView>, StoreError> {
-    let text: Option<String> = conn
-        .prepare_cached("SELECT view FROM rm_orders WHERE id = ?1")
-        .and_then(|mut s| s.query_row([order_id], |r| r.get(0)).optional())
+    let row = conn
+        .prepare_cached(&format!(
+            "SELECT {VIEW_COLUMNS} FROM rm_orders WHERE id = ?1"
+        ))
+        .and_then(|mut s| s.query_row([order_id], ViewRow::read).optional())
         .map_err(backend)?;
-    text.map(|t| serde_json::from_str(&t).map_err(corrupt))
-        .transpose()
+    row.map(ViewRow::into_view).transpose()
 }
 
 /// An order's customer and creation time never change, so an update leaves those columns
 /// (and their index entry) alone.
 pub(super) fn put_view(conn: &Connection, view: &OrderView) -> Result<(), StoreError> {
-    let json = serde_json::to_string(view).map_err(corrupt)?;
+    let json = view_text(view)?;
     conn.prepare_cached(
         "INSERT INTO rm_orders (id, customer_id, status, total, created_at, version, view)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)

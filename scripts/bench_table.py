@@ -37,6 +37,10 @@ COMPARISONS: List[Tuple[str, Key, Key, Optional[Tuple[float, str]], str]] = [
     ("wasm OrderEngine in Node, in-memory lifecycle",
      ("wasm", "lifecycle in memory", "commands/s"),
      ("wasm", "lifecycle in memory", "commands/s"), (5.0, ">="), "Emmett runs right after, same Node, N and rounds"),
+    ("wasm: the same lifecycle from inside the module (floor)",
+     ("wasm", "lifecycle inside wasm (floor)", "commands/s"),
+     ("wasm", "lifecycle in memory", "commands/s"), None,
+     "no JS values cross per command (feature bench-floor): the most any boundary could reach"),
     ("Python order_core, per command, FULL", ("python", "per command, FULL", "commands/s"),
      ("python", "per command, FULL", "commands/s"), (5.0, ">="), "issue 4's target"),
     ("Python order_core, per command, NORMAL", ("python", "per command, NORMAL", "commands/s"),
@@ -69,6 +73,10 @@ COMPARISONS: List[Tuple[str, Key, Key, Optional[Tuple[float, str]], str]] = [
     ("SQLite file, bytes per event, FULL", ("python", "bytes per event, FULL", "bytes/event"),
      ("python", "bytes per event, FULL", "bytes/event"), (1.0, "<="),
      "ours also stores the read model and command records"),
+    ("SQLite file, bytes per event, FULL, against the same writes",
+     ("python", "bytes per event, FULL", "bytes/event"),
+     ("python", "bytes per event, same writes, FULL", "bytes/event"), None,
+     "the peer also writing the read model and checkpoint (the eventsourcing+rm run)"),
 ]
 
 

@@ -487,6 +487,9 @@ def main() -> None:
             print("  bytes per event: " + ", ".join(f"{k} {v:,.0f}" for k, v in sizes.items()))
             for name, system in [("order_core", "ours"), (es, "peer")]:
                 emit(f"bytes per event, {m}", system, name, "bytes/event", sizes[name], mode, n)
+            if "eventsourcing+rm" in sizes:
+                emit(f"bytes per event, same writes, {m}", "peer", f"{es} + read model",
+                     "bytes/event", sizes["eventsourcing+rm"], mode, n)
             if equivalent:
                 print(
                     f"  same work (eventsourcing also writing the read model and checkpoint in"

@@ -9,6 +9,9 @@
 // BENCH_LIFECYCLE_ORDERS sets the lifecycle's orders (1000; Emmett's peer row,
 // bench/peers/emmett/bench.mjs, reads the same variable); with BENCH_JSONL=file every
 // figure is also appended to that file as a JSON line (bench/results/README.md).
+// With BENCH_WASM_FLOOR=path (scripts/bench-wasm.sh sets it), the lifecycle also runs from
+// inside a module built with the `bench-floor` feature: the engine's own cost in this
+// runtime, with no JS values crossing per command.
 import { appendFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
@@ -80,3 +83,16 @@ report(
 
 const log = lifecycle(ORDERS).exportEvents();
 report(`import: OrderEngine.fromEvents of ${log.length} events`, measure(() => OrderEngine.fromEvents(log).free(), 1), log.length, "events", "import fromEvents");
+
+if (process.env.BENCH_WASM_FLOOR) {
+  const { lifecycleFloor } = await import(process.env.BENCH_WASM_FLOOR);
+  report(
+    `lifecycle: ${ORDERS} x 4 from inside the module (floor)`,
+    measure(() => {
+      if (lifecycleFloor(ORDERS) !== ORDERS * 4) throw new Error("a floor command was rejected");
+    }, 1),
+    ORDERS * 4,
+    "commands",
+    "lifecycle inside wasm (floor)",
+  );
+}

@@ -9,6 +9,8 @@ mod convert;
 mod engine;
 mod environment;
 mod error;
+#[cfg(feature = "bench-floor")]
+mod floor;
 mod inputs;
 mod pure;
 mod typescript;

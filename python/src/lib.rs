@@ -13,6 +13,11 @@ mod views;
 
 use pyo3::prelude::*;
 
+/// The extension's Rust allocations (commands, events, views, rows; Python's own objects
+/// stay with Python's allocator) come from mimalloc, as in the server.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::add_to_module(m)?;

@@ -40,8 +40,26 @@ use crate::writer::WriterHandle;
 /// Largest accepted request body (1 MiB); larger bodies get 413 `payload_too_large`.
 pub const BODY_LIMIT_BYTES: usize = 1 << 20;
 
+/// What every route shares, behind one `Arc`: axum clones the state for each request and
+/// each stateful layer, several times per request, and a clone of the parts themselves
+/// (channel senders, receivers, strings) showed in the profile of a lone client's commands.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    pub fn new(parts: AppParts) -> Self {
+        AppState(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+pub struct AppParts {
     pub writer: WriterHandle,
     pub queries: Queries,
     /// The deciding guest, for the folds the read routes make (temporal views).

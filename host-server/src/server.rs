@@ -9,7 +9,7 @@ use std::sync::Arc;
 use order_core::{Engine, EngineConfig};
 use order_store::Synchronous;
 
-use crate::app::{secured_router, AppState, Security};
+use crate::app::{secured_router, AppParts, AppState, Security};
 use crate::auth::config::AuthSettings;
 use crate::database::Database;
 use crate::environment::SystemEnvironment;
@@ -90,7 +90,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         }
     });
     let (shut_down, shutting_down) = tokio::sync::watch::channel(false);
-    let state = AppState {
+    let state = AppState::new(AppParts {
         relay,
         writer,
         queries: config.db.queries(),
@@ -98,7 +98,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         module_hash: Some(module_hash.clone()),
         feed: config.feed,
         shutting_down,
-    };
+    });
     match &config.web_dir {
         Some(dir) => tracing::info!(dir = %dir.display(), "serving the web demo"),
         None if crate::embedded_web::has_wasm_package() => {

@@ -71,9 +71,10 @@ pub(super) fn metadata_text(event_id: &Uuid, m: &Metadata) -> Result<String, Sto
     if !column_keeps(m.recorded_at) {
         return serde_json::to_string(m).map_err(corrupt);
     }
-    let own_id = event_id.to_string();
+    let mut own_id = Uuid::encode_buffer();
+    let own_id: &str = event_id.hyphenated().encode_lower(&mut own_id);
     let compact = CompactMetadata {
-        command_id: (*command_id != own_id).then_some(command_id.as_str()),
+        command_id: (command_id != own_id).then_some(command_id.as_str()),
         correlation_id: (correlation_id != command_id).then_some(correlation_id.as_str()),
         causation_id: m.causation_id.as_deref(),
         actor: m.actor.as_deref(),

@@ -1,8 +1,8 @@
 //! The compact row format (schema v2): what an event's metadata and a read-model row store
 //! beyond their columns. Issue 14 measured a third of every event row as metadata that
-//! repeats other columns: `recordedAt` (also the `recorded_at` column) and `commandId` and
-//! `correlationId`, which almost always equal the event's own id (a command sent without
-//! an id is named by its first event) and each other. A view repeated its six columns too.
+//! repeats the row: `recordedAt` (also a column) and `commandId` and `correlationId`, which
+//! almost always equal the event's own id (a command sent without an id is named by its
+//! first event) and each other. A view repeated its six columns too.
 //!
 //! Rows written before v2 are never rewritten, so each reader takes both forms:
 //! - metadata: the full form always holds `recordedAt`; the compact form never does, and

@@ -13,11 +13,11 @@ use order_core::{
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::schema::migrate;
-use compact::{ViewRow, VIEW_COLUMNS};
+use compact::{view_columns, ViewRow};
 use rows::{
-    get_command, get_view, insert_event, last_position, put_command, put_view, query_events,
-    refuse_known_event_id, row_to_stored, set_checkpoint, stream_head, stream_version,
-    EVENT_COLUMNS,
+    event_columns, get_command, get_view, insert_event, last_position, put_command, put_view,
+    query_events, refuse_known_event_id, row_to_stored, set_checkpoint, stream_head,
+    stream_version,
 };
 
 /// How hard SQLite works to make a commit durable.
@@ -316,8 +316,10 @@ impl EventStore for SqliteStore {
     ) -> Result<Vec<EventEnvelope>, StoreError> {
         query_events(
             &self.conn,
-            &format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = ?1 AND version > ?2 ORDER BY version"
+            concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM events WHERE stream_id = ?1 AND version > ?2 ORDER BY version"
             ),
             params![stream_id, after_version as i64],
         )
@@ -331,8 +333,10 @@ impl EventStore for SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         query_events(
             &self.conn,
-            &format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+            concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
             ),
             params![after_position as i64, limit],
         )
@@ -384,8 +388,10 @@ impl EventStore for SqliteStore {
         let fetch = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
         let mut stmt = self
             .conn
-            .prepare_cached(&format!(
-                "SELECT {VIEW_COLUMNS} FROM rm_orders
+            .prepare_cached(concat!(
+                "SELECT ",
+                view_columns!(),
+                " FROM rm_orders
                  WHERE customer_id = ?1
                    AND (?2 IS NULL OR (created_at, id) > (SELECT created_at, id FROM rm_orders WHERE id = ?2))
                  ORDER BY created_at, id

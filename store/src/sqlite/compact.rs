@@ -178,7 +178,7 @@ pub(super) fn view_text(view: &OrderView) -> Result<String, StoreError> {
     .map_err(corrupt)
 }
 
-/// A read-model row's columns, in `VIEW_COLUMNS` order.
+/// A read-model row's columns, in `view_columns!` order.
 pub(super) struct ViewRow {
     pub id: String,
     pub customer_id: String,
@@ -189,8 +189,14 @@ pub(super) struct ViewRow {
     pub view: String,
 }
 
-/// The columns `ViewRow` reads.
-pub(super) const VIEW_COLUMNS: &str = "id, customer_id, status, total, created_at, version, view";
+/// The columns `ViewRow` reads, as a literal for `concat!`: queries are then built at
+/// compile time rather than formatted on each call.
+macro_rules! view_columns {
+    () => {
+        "id, customer_id, status, total, created_at, version, view"
+    };
+}
+pub(super) use view_columns;
 
 impl ViewRow {
     pub fn read(row: &rusqlite::Row<'_>) -> rusqlite::Result<ViewRow> {

@@ -9,9 +9,8 @@ use order_core::{
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    backend, get_command, get_view, insert_event, last_position, put_command, put_view,
-    refuse_known_event_id, row_to_stored, set_checkpoint, stream_version, SqliteStore,
-    EVENT_COLUMNS,
+    backend, event_columns, get_command, get_view, insert_event, last_position, put_command,
+    put_view, refuse_known_event_id, row_to_stored, set_checkpoint, stream_version, SqliteStore,
 };
 
 impl SqliteStore {
@@ -48,8 +47,10 @@ impl SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut stmt = self
             .conn
-            .prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+            .prepare_cached(concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
             ))
             .map_err(backend)?;
         let rows = stmt

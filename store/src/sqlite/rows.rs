@@ -6,7 +6,7 @@ use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension};
 use uuid::Uuid;
 
-use super::compact::{metadata_from, metadata_text, view_text, RecordedAt, ViewRow, VIEW_COLUMNS};
+use super::compact::{metadata_from, metadata_text, view_columns, view_text, RecordedAt, ViewRow};
 use super::{backend, corrupt, timestamp, READ_MODEL};
 
 pub(super) fn stream_version(conn: &Connection, stream_id: &str) -> Result<u64, StoreError> {
@@ -59,12 +59,16 @@ pub(super) fn refuse_known_event_id(conn: &Connection, e: &StoredEvent) -> Resul
         })
         .map_err(backend)?;
     if known {
-        return Err(StoreError::Invalid(format!(
-            "event {} (stream `{}` version {}) already exists",
-            e.event_id, e.stream_id, e.version
-        )));
+        return Err(already_exists(e));
     }
     Ok(())
+}
+
+fn already_exists(e: &StoredEvent) -> StoreError {
+    StoreError::Invalid(format!(
+        "event {} (stream `{}` version {}) already exists",
+        e.event_id, e.stream_id, e.version
+    ))
 }
 
 pub(super) fn last_position(conn: &Connection) -> Result<u64, StoreError> {
@@ -96,10 +100,7 @@ pub(super) fn insert_event(conn: &Connection, e: &StoredEvent) -> Result<(), Sto
     })
     .map_err(|err| match err {
         rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-            StoreError::Invalid(format!(
-                "event {} (stream `{}` version {}) already exists",
-                e.event_id, e.stream_id, e.version
-            ))
+            already_exists(e)
         }
         other => backend(other),
     })?;
@@ -144,8 +145,13 @@ pub(super) fn row_to_stored(
     Ok(build())
 }
 
-pub(super) const EVENT_COLUMNS: &str =
-    "position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at, recorded_us";
+/// The columns `row_to_stored` reads, as a literal for `concat!` (see `view_columns!`).
+macro_rules! event_columns {
+    () => {
+        "position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at, recorded_us"
+    };
+}
+pub(super) use event_columns;
 
 pub(super) fn query_events(
     conn: &Connection,
@@ -163,8 +169,10 @@ pub(super) fn query_events(
 
 pub(super) fn get_view(conn: &Connection, order_id: &str) -> Result<Option<OrderView>, StoreError> {
     let row = conn
-        .prepare_cached(&format!(
-            "SELECT {VIEW_COLUMNS} FROM rm_orders WHERE id = ?1"
+        .prepare_cached(concat!(
+            "SELECT ",
+            view_columns!(),
+            " FROM rm_orders WHERE id = ?1"
         ))
         .and_then(|mut s| s.query_row([order_id], ViewRow::read).optional())
         .map_err(backend)?;

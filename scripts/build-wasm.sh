@@ -57,15 +57,18 @@ bindgen --target web --out-dir "$work/web" "$WASM"
 bindgen --target experimental-nodejs-module --out-dir "$work/node" "$WASM"
 module="$work/web/order_wasm_bg.wasm"
 
-# The error classes (wasm/src/errors.js) reach the glue as a snippet under a hashed path:
-# give it a fixed name beside the glue and export its classes from the package's entry.
+# The JS the Rust side imports (wasm/src/errors.js: the error classes; wasm/src/results.js:
+# command results) reaches the glue as snippets under hashed paths: give each a fixed name
+# beside the glue, and export the error classes from the package's entry.
 for target in web node; do
-  snippet=$(find "$work/$target/snippets" -path '*/src/errors.js' | head -1)
-  [ -n "$snippet" ] || { echo "errors.js snippet missing in the $target build" >&2; exit 1; }
-  mv "$snippet" "$work/$target/errors.js"
+  for file in errors.js results.js; do
+    snippet=$(find "$work/$target/snippets" -path "*/src/$file" | head -1)
+    [ -n "$snippet" ] || { echo "$file snippet missing in the $target build" >&2; exit 1; }
+    mv "$snippet" "$work/$target/$file"
+    sed -i -E "s#'\./snippets/[^']*/src/${file//./\\.}'#'./$file'#" "$work/$target/order_wasm.js"
+    grep -q "'./$file'" "$work/$target/order_wasm.js" || { echo "$file import not rewritten ($target)" >&2; exit 1; }
+  done
   rm -rf "$work/$target/snippets"
-  sed -i -E "s#'\./snippets/[^']*/src/errors\.js'#'./errors.js'#" "$work/$target/order_wasm.js"
-  grep -q "'./errors.js'" "$work/$target/order_wasm.js" || { echo "errors.js import not rewritten ($target)" >&2; exit 1; }
   echo "export { DomainError, ConcurrencyError, IdempotencyError, InvalidInput, StoreError, RuntimeError } from './errors.js';" \
     >>"$work/$target/order_wasm.js"
 done

@@ -21,12 +21,12 @@ else
   echo "[build-web] $pkg is up to date"
 fi
 
-for file in order_wasm.js errors.js order_wasm_bg.wasm; do
+for file in order_wasm.js errors.js results.js order_wasm_bg.wasm; do
   [ -f "$pkg/$file" ] || { echo "[build-web] $pkg/$file is missing after the build" >&2; exit 1; }
 done
 
 mkdir -p web-demo/pkg
 # Only what the page loads (plus the type declarations, handy in an editor).
-cp "$pkg"/order_wasm.js "$pkg"/errors.js "$pkg"/order_wasm_bg.wasm web-demo/pkg/
+cp "$pkg"/order_wasm.js "$pkg"/errors.js "$pkg"/results.js "$pkg"/order_wasm_bg.wasm web-demo/pkg/
 cp "$pkg"/*.d.ts web-demo/pkg/ 2>/dev/null || true
 echo "[build-web] web-demo/pkg/ ready"

@@ -2,7 +2,7 @@
 // page also loads, with its IndexedDB data, when the network is down. Network first, so a
 // new build is picked up on the next online load; API requests are never intercepted.
 
-const CACHE = 'order-web-demo-shell-v4';
+const CACHE = 'order-web-demo-shell-v5';
 const SHELL = [
   './',
   'index.html',
@@ -23,6 +23,7 @@ const SHELL = [
   'js/views/sync-panel.js',
   'pkg/order_wasm.js',
   'pkg/errors.js',
+  'pkg/results.js',
   'pkg/order_wasm_bg.wasm',
 ];
 const API_PREFIXES = ['/orders', '/events', '/commands', '/health', '/metrics', '/dev'];

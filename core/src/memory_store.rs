@@ -123,6 +123,14 @@ impl MemoryStore {
         &self.log
     }
 
+    /// The event at a global position, if this store holds one there.
+    pub fn event_at(&self, position: u64) -> Option<&EventEnvelope> {
+        self.log
+            .binary_search_by_key(&position, |event| event.position)
+            .ok()
+            .map(|i| &self.log[i])
+    }
+
     pub fn save_snapshot(&mut self, snapshot: Snapshot) {
         self.snapshots.insert(snapshot.stream_id.clone(), snapshot);
     }

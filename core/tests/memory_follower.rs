@@ -54,6 +54,14 @@ fn a_feed_with_gaps_is_followed_and_positions_keep_their_global_values() {
     assert_eq!(positions, [1, 3]);
     assert_eq!(follower.last_position().unwrap(), 3);
     assert_eq!(
+        follower.event_at(3).map(|e| e.stream_id.as_str()),
+        Some("a-2")
+    );
+    assert!(
+        follower.event_at(2).is_none() && follower.event_at(4).is_none(),
+        "a position in a gap or past the end holds no event"
+    );
+    assert_eq!(
         follower.read_all(1, 10).unwrap()[0].stream_id,
         "a-2",
         "read_all continues after a position that is not held"

@@ -7,15 +7,16 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{decode_error, from_js, from_json, to_js};
+use crate::convert::{decode_error, from_js, from_json, from_text, json_text, to_js};
 use crate::environment::BrowserEnv;
 use crate::error;
 use crate::inputs;
+use crate::results::RegisteredEngine;
 use crate::typescript::{GetOrderOptionsArg, ListOrdersOptionsArg, NumberArg};
 
 #[wasm_bindgen]
 pub struct OrderEngine {
-    engine: Engine<MemoryStore, BrowserEnv>,
+    engine: RegisteredEngine,
 }
 
 impl Default for OrderEngine {
@@ -30,7 +31,7 @@ impl OrderEngine {
     #[wasm_bindgen(constructor)]
     pub fn new() -> OrderEngine {
         OrderEngine {
-            engine: Engine::new(MemoryStore::new(), BrowserEnv::default()),
+            engine: RegisteredEngine::new(Engine::new(MemoryStore::new(), BrowserEnv::default())),
         }
     }
 
@@ -45,7 +46,7 @@ impl OrderEngine {
         let store = MemoryStore::from_events(events)
             .map_err(|e| error::engine(order_core::EngineError::from(e)))?;
         Ok(OrderEngine {
-            engine: Engine::new(store, BrowserEnv::default()),
+            engine: RegisteredEngine::new(Engine::new(store, BrowserEnv::default())),
         })
     }
 
@@ -61,11 +62,12 @@ impl OrderEngine {
     ) -> Result<(), JsValue> {
         let events: Vec<EventEnvelope> = from_js(events, "applyEvents")?;
         self.engine
+            .get()
             .store_mut()
             .append_confirmed(events)
             .map_err(|e| error::engine(order_core::EngineError::from(e)))?;
         // Decisions must start from the new events, not from states cached before them.
-        self.engine.forget_cached_states();
+        self.engine.get().forget_cached_states();
         Ok(())
     }
 
@@ -74,7 +76,10 @@ impl OrderEngine {
     #[wasm_bindgen(js_name = clone)]
     pub fn clone_engine(&self) -> OrderEngine {
         OrderEngine {
-            engine: Engine::new(self.engine.store().clone(), BrowserEnv::default()),
+            engine: RegisteredEngine::new(Engine::new(
+                self.engine.get().store().clone(),
+                BrowserEnv::default(),
+            )),
         }
     }
 
@@ -84,11 +89,12 @@ impl OrderEngine {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "CreateOrderInput")] input: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let (mut fields, mut options) = command_input(input, "createOrder")?;
+        let text = json_text(&input, "createOrder")?;
+        let (mut fields, mut options) = command_input(&text, "createOrder")?;
         if fields.get("orderId").is_none_or(Value::is_null) {
             // A retry (same commandId) answers for the order the first attempt created.
             options.order_id_generated = true;
-            let order_id = self.engine.env_mut().new_id().to_string();
+            let order_id = self.engine.get().env_mut().new_id().to_string();
             fields.insert("orderId".into(), Value::String(order_id));
         }
         self.run(tagged(fields, "CreateOrder", "createOrder")?, options)
@@ -134,7 +140,7 @@ impl OrderEngine {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "CommandWithOptions")] command: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let (fields, options) = command_input(command, "execute")?;
+        let (fields, options) = command_input(&json_text(&command, "execute")?, "execute")?;
         self.run(from_fields(fields, "execute")?, options)
     }
 
@@ -150,6 +156,7 @@ impl OrderEngine {
         let as_of = inputs::as_of(options.map(JsValue::from))?;
         let view = self
             .engine
+            .get()
             .get_order(&order_id, as_of)
             .map_err(error::engine)?;
         to_js(&view)
@@ -166,6 +173,7 @@ impl OrderEngine {
         let (after, limit) = inputs::list_options(options.map(JsValue::from))?;
         let page = self
             .engine
+            .get()
             .list_orders(&customer_id, after.as_deref(), limit)
             .map_err(error::engine)?;
         to_js(&page)
@@ -178,7 +186,7 @@ impl OrderEngine {
         #[wasm_bindgen(js_name = orderId, unchecked_param_type = "string")] order_id: JsValue,
     ) -> Result<JsValue, JsValue> {
         let order_id = inputs::string_arg(order_id, "events: orderId")?;
-        let events = self.engine.events(&order_id).map_err(error::engine)?;
+        let events = self.engine.get().events(&order_id).map_err(error::engine)?;
         to_js(&events)
     }
 
@@ -198,6 +206,7 @@ impl OrderEngine {
         let limit = limit.map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
         let events = self
             .engine
+            .get()
             .all_events(after.unwrap_or(0), limit)
             .map_err(error::engine)?;
         to_js(&events)
@@ -206,7 +215,7 @@ impl OrderEngine {
     /// The whole log, for saving offline and `OrderEngine.fromEvents` later.
     #[wasm_bindgen(js_name = exportEvents, unchecked_return_type = "EventEnvelope[]")]
     pub fn export_events(&self) -> Result<JsValue, JsValue> {
-        to_js(self.engine.store().events())
+        to_js(self.engine.get().store().events())
     }
 
     /// Position of the last event (0 when empty).
@@ -214,6 +223,7 @@ impl OrderEngine {
     pub fn last_position(&self) -> f64 {
         // Positions of a log held in memory stay far below 2^53: exact as a JS number.
         self.engine
+            .get()
             .store()
             .events()
             .last()
@@ -228,26 +238,25 @@ impl OrderEngine {
         command_type: &str,
         what: &str,
     ) -> Result<JsValue, JsValue> {
-        let (fields, options) = command_input(input, what)?;
+        let text = json_text(&input, what)?;
+        let (fields, options) = command_input(&text, what)?;
         self.run(tagged(fields, command_type, what)?, options)
     }
 
     fn run(&mut self, command: Command, options: CommandOptions) -> Result<JsValue, JsValue> {
         let outcome = self
             .engine
+            .get()
             .handle(command, options)
             .map_err(error::engine)?;
-        to_js(&outcome)
+        Ok(self.engine.result(&outcome))
     }
 }
 
 /// A command method's argument: one plain object holding the command's fields and the
 /// options (`commandId`, `expectedVersion`, ...), decoded once.
-fn command_input(
-    input: JsValue,
-    what: &str,
-) -> Result<(Map<String, Value>, CommandOptions), JsValue> {
-    let Value::Object(fields) = from_js(input, what)? else {
+fn command_input(text: &str, what: &str) -> Result<(Map<String, Value>, CommandOptions), JsValue> {
+    let Value::Object(fields) = from_text(text, what)? else {
         return Err(error::invalid_input(&format!("{what}: expected an object")));
     };
     // Read in place: the fields then become the command, without a copy.

@@ -13,6 +13,7 @@ mod error;
 mod floor;
 mod inputs;
 mod pure;
+mod results;
 mod typescript;
 
 pub use engine::OrderEngine;

@@ -68,7 +68,10 @@ export interface CommandResult {
   version: number;
   /** Global positions of the events written (empty for a no-op or a replay of one). */
   positions: number[];
-  /** The events written by this call; absent when none were (no-op or replay). */
+  /**
+   * The events written by this call; absent when none were (no-op or replay). Converted
+   * from the engine's log on first read: read them before `free()`ing the engine.
+   */
   events?: EventEnvelope[];
   /** True when this answers a retry of an earlier command with the same `commandId`. */
   replayed: boolean;

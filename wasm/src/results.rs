@@ -106,7 +106,9 @@ fn load_events(engine_id: u32, positions: Vec<f64>) -> Result<JsValue, JsValue> 
     let events: Vec<&EventEnvelope> = positions
         .iter()
         .map(|&position| {
-            engine.store().event_at(position as u64).ok_or_else(|| {
+            // Positions came from this module as whole numbers below 2^53: exact.
+            let position = position as u64;
+            engine.store().event_at(position).ok_or_else(|| {
                 error::runtime(&format!("event at position {position} is not in the log"))
             })
         })

@@ -11,19 +11,20 @@ const WRITTEN = Symbol("written events");
 
 let loadEvents;
 
-/** Makes `events` a plain data property (on first read, or when the caller assigns it). */
-function settle(result, events) {
-  Object.defineProperty(result, "events", { value: events, writable: true, enumerable: true, configurable: true });
-  return events;
-}
-
 const EVENTS = {
   get() {
-    const [engineId, ...positions] = this[WRITTEN];
-    return settle(this, loadEvents(engineId, positions));
+    // A frozen result (state libraries freeze what they hold, symbol keys included) cannot
+    // turn `events` into a data property, nor always keep them: read them again instead.
+    const written = this[WRITTEN];
+    const events = written.events ?? loadEvents(written.engineId, written.positions);
+    if (!Object.isFrozen(written)) written.events = events;
+    Reflect.defineProperty(this, "events", { value: events, writable: true, enumerable: true, configurable: true });
+    return events;
   },
   set(events) {
-    settle(this, events);
+    if (!Reflect.defineProperty(this, "events", { value: events, writable: true, enumerable: true, configurable: true })) {
+      throw new TypeError("Cannot assign to read only property 'events' of a frozen command result");
+    }
   },
   enumerable: true,
   configurable: true,
@@ -44,7 +45,7 @@ export function commandResult(load, engineId, commandId, orderId, version, posit
   if (hasEvents) {
     Object.defineProperty(result, "events", EVENTS);
     // Where the events are, kept apart from `positions`, which the caller may change.
-    HIDDEN.value = [engineId, ...positions];
+    HIDDEN.value = { engineId, positions: positions.slice(), events: undefined };
     Object.defineProperty(result, WRITTEN, HIDDEN);
   }
   result.replayed = replayed;

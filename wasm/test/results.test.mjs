@@ -48,6 +48,27 @@ test("a result's events can be replaced, like any property", () => {
   assert.equal(other.events.at(-1), "mine");
 });
 
+test("a frozen result still reads its events; assigning them throws as on any frozen object", () => {
+  const { engine, orderId } = engineWithOrder();
+  const added = engine.addItem({ orderId, productId: "p-1", quantity: 1, price: "5" });
+  // What state libraries do to what they hold: freeze it deeply, symbol keys included.
+  const deepFreeze = (value) => {
+    if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+    Object.freeze(value);
+    for (const key of Reflect.ownKeys(value)) {
+      const { value: inner } = Reflect.getOwnPropertyDescriptor(value, key);
+      deepFreeze(inner);
+    }
+    return value;
+  };
+  deepFreeze(added);
+  assert.equal(added.events[0].data.productId, "p-1");
+  assert.deepEqual(added.events, engine.events(orderId).slice(-1));
+  assert.throws(() => {
+    added.events = [];
+  }, TypeError);
+});
+
 test("a result without events has no events key; a retry's result neither", () => {
   const { engine, orderId } = engineWithOrder();
   const first = engine.cancelOrder({ orderId, commandId: "cancel-1" });

@@ -51,6 +51,11 @@ COMPARISONS: List[Tuple[str, Key, Key, Optional[Tuple[float, str]], str]] = [
         "decisions", "whole command: AddItem on a 10-line order", "ns/op"),
      ("decisions", "whole command: AddItem on a 10-line order", "ns/op"), (2.0, "<="),
      "decide, evolve and project in one typed guest call; ns per command, lower is better"),
+    ("guest: only the state and view crossing, vs native whole command", (
+        "decisions", "crossing only: 10-line state and view, in and out", "ns/op"),
+     ("decisions", "whole command: AddItem on a 10-line order", "ns/op"), None,
+     "the guest called with the same state and view and nothing to fold: what this "
+     "interface costs before any work"),
     ("server HTTP c=1, FULL", ("server", "HTTP c=1, FULL", "commands/s"),
      ("server", "raw rusqlite, 1 txn/command, FULL", "commands/s"), None,
      "floor: the same writes straight through rusqlite"),

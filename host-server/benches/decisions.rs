@@ -1,6 +1,7 @@
 //! Per-command cost inside wasmtime beside the native core, for the same inputs: a whole
 //! command (decide, evolve and project in one guest call) of AddItem on an order with 10
-//! lines, the decision alone, and the folds of a 50-event stream.
+//! lines, what passing that order's state and view in and out costs by itself, the
+//! decision alone, and the folds of a 50-event stream.
 //! Prints ns/op for each runtime and the ratio. Run: scripts/bench-guest.sh
 //! (BENCH_GUEST=file.wasm measures another guest component instead of the embedded one).
 //! With `BENCH_JSONL=file` each row is also appended there as JSON lines (`shared/jsonl.rs`).
@@ -178,6 +179,24 @@ fn main() {
         "whole command: AddItem on a 10-line order",
         native_whole,
         wasm_whole,
+    );
+    // The floor of this interface: the same 10-line state and view into the guest and back
+    // with nothing folded (`evolve` and `project` of no events), which every `handle` call
+    // also pays. Native does the same as two clones.
+    let crossing = |runtime: &mut dyn DomainRuntime| {
+        black_box(runtime.evolve(black_box(ten_lines.clone()), &[]).unwrap());
+        black_box(
+            runtime
+                .project(black_box(ten_line_view.clone()), &[])
+                .unwrap(),
+        );
+    };
+    let native_crossing = ns_per_op(budget, || crossing(&mut native));
+    let wasm_crossing = ns_per_op(budget, || crossing(&mut wasm));
+    row(
+        "crossing only: 10-line state and view, in and out",
+        native_crossing,
+        wasm_crossing,
     );
     let native_decide = ns_per_op(budget, || {
         black_box(

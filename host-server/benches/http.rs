@@ -409,6 +409,11 @@ fn main() {
                 http_lifecycle(1, "full"),
                 ("HTTP c=1, FULL", "ours", "FULL"),
             ),
+            // Beside c=1 FULL: how much of its latency is the per-command fsync.
+            (
+                http_lifecycle(1, "normal"),
+                ("HTTP c=1, NORMAL", "ours", "NORMAL"),
+            ),
             (
                 http_lifecycle(32, "full"),
                 ("HTTP c=32, FULL", "ours", "FULL"),

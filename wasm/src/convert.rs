@@ -18,12 +18,8 @@ use crate::error;
 /// `undefined` fields count as absent, as in JSON; `NaN` and `Infinity` become `null`, which
 /// no numeric field accepts.
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
-    from_text(&json_text(&value, what)?, what)
-}
-
-/// Decodes the JSON text of a JS value (`json_text`), naming problems as `from_js` does.
-pub(crate) fn from_text<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, JsValue> {
-    serde_json::from_str(text).map_err(|e| decode_error(what, &e))
+    let text = json_text(&value, what)?;
+    serde_json::from_str(&text).map_err(|e| decode_error(what, &e))
 }
 
 /// Decodes a tagged enum (`Command`, `Event`) through `serde_json::Value`, the path the
@@ -64,8 +60,7 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue
     js_sys::JSON::parse(&text).map_err(|_| error::runtime("could not convert a result to JS"))
 }
 
-/// `JSON.stringify` of a caller's value; `undefined` is a missing argument.
-pub(crate) fn json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
+fn json_text(value: &JsValue, what: &str) -> Result<String, JsValue> {
     if value.is_undefined() {
         return Err(error::invalid_input(&format!("{what}: missing argument")));
     }

@@ -2,13 +2,12 @@
 //! clock and ids. Its log can be exported and restored, keeping positions and applied
 //! command ids, so a command retried after a reload is still idempotent.
 
-use order_core::{Command, CommandOptions, Engine, EventEnvelope, MemoryStore};
+use order_core::{Command, CommandOptions, EventEnvelope, MemoryStore};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{decode_error, from_js, from_json, from_text, json_text, to_js};
-use crate::environment::BrowserEnv;
+use crate::convert::{decode_error, from_js, from_json, to_js};
 use crate::error;
 use crate::inputs;
 use crate::results::RegisteredEngine;
@@ -31,7 +30,7 @@ impl OrderEngine {
     #[wasm_bindgen(constructor)]
     pub fn new() -> OrderEngine {
         OrderEngine {
-            engine: RegisteredEngine::new(Engine::new(MemoryStore::new(), BrowserEnv::default())),
+            engine: RegisteredEngine::new(MemoryStore::new()),
         }
     }
 
@@ -46,7 +45,7 @@ impl OrderEngine {
         let store = MemoryStore::from_events(events)
             .map_err(|e| error::engine(order_core::EngineError::from(e)))?;
         Ok(OrderEngine {
-            engine: RegisteredEngine::new(Engine::new(store, BrowserEnv::default())),
+            engine: RegisteredEngine::new(store),
         })
     }
 
@@ -76,10 +75,7 @@ impl OrderEngine {
     #[wasm_bindgen(js_name = clone)]
     pub fn clone_engine(&self) -> OrderEngine {
         OrderEngine {
-            engine: RegisteredEngine::new(Engine::new(
-                self.engine.get().store().clone(),
-                BrowserEnv::default(),
-            )),
+            engine: RegisteredEngine::new(self.engine.get().store().clone()),
         }
     }
 
@@ -89,8 +85,7 @@ impl OrderEngine {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "CreateOrderInput")] input: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let text = json_text(&input, "createOrder")?;
-        let (mut fields, mut options) = command_input(&text, "createOrder")?;
+        let (mut fields, mut options) = command_input(input, "createOrder")?;
         if fields.get("orderId").is_none_or(Value::is_null) {
             // A retry (same commandId) answers for the order the first attempt created.
             options.order_id_generated = true;
@@ -140,7 +135,7 @@ impl OrderEngine {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "CommandWithOptions")] command: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let (fields, options) = command_input(&json_text(&command, "execute")?, "execute")?;
+        let (fields, options) = command_input(command, "execute")?;
         self.run(from_fields(fields, "execute")?, options)
     }
 
@@ -238,8 +233,7 @@ impl OrderEngine {
         command_type: &str,
         what: &str,
     ) -> Result<JsValue, JsValue> {
-        let text = json_text(&input, what)?;
-        let (fields, options) = command_input(&text, what)?;
+        let (fields, options) = command_input(input, what)?;
         self.run(tagged(fields, command_type, what)?, options)
     }
 
@@ -255,8 +249,11 @@ impl OrderEngine {
 
 /// A command method's argument: one plain object holding the command's fields and the
 /// options (`commandId`, `expectedVersion`, ...), decoded once.
-fn command_input(text: &str, what: &str) -> Result<(Map<String, Value>, CommandOptions), JsValue> {
-    let Value::Object(fields) = from_text(text, what)? else {
+fn command_input(
+    input: JsValue,
+    what: &str,
+) -> Result<(Map<String, Value>, CommandOptions), JsValue> {
+    let Value::Object(fields) = from_js(input, what)? else {
         return Err(error::invalid_input(&format!("{what}: expected an object")));
     };
     // Read in place: the fields then become the command, without a copy.

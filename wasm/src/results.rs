@@ -14,7 +14,7 @@ use crate::convert::to_js;
 use crate::environment::BrowserEnv;
 use crate::error;
 
-pub(crate) type BrowserEngine = Engine<MemoryStore, BrowserEnv>;
+type BrowserEngine = Engine<MemoryStore, BrowserEnv>;
 
 #[wasm_bindgen(module = "/src/results.js")]
 extern "C" {
@@ -49,8 +49,9 @@ pub(crate) struct RegisteredEngine {
 }
 
 impl RegisteredEngine {
-    pub fn new(engine: BrowserEngine) -> RegisteredEngine {
-        let engine = Rc::new(RefCell::new(engine));
+    /// An engine over `store`, with the browser's clock and ids.
+    pub fn new(store: MemoryStore) -> RegisteredEngine {
+        let engine = Rc::new(RefCell::new(Engine::new(store, BrowserEnv::default())));
         let id = NEXT_ID.with(|next| {
             let id = next.get();
             next.set(id.wrapping_add(1));

@@ -17,7 +17,7 @@ use compact::{view_columns, ViewRow};
 use rows::{
     event_columns, get_command, get_view, insert_event, last_position, put_command, put_view,
     query_events, refuse_known_event_id, row_to_stored, set_checkpoint, stream_head,
-    stream_version,
+    stream_version, EVENTS_AFTER_POSITION,
 };
 
 /// How hard SQLite works to make a commit durable.
@@ -333,11 +333,7 @@ impl EventStore for SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         query_events(
             &self.conn,
-            concat!(
-                "SELECT ",
-                event_columns!(),
-                " FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
-            ),
+            EVENTS_AFTER_POSITION,
             params![after_position as i64, limit],
         )
     }

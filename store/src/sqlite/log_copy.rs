@@ -9,8 +9,9 @@ use order_core::{
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    backend, event_columns, get_command, get_view, insert_event, last_position, put_command,
-    put_view, refuse_known_event_id, row_to_stored, set_checkpoint, stream_version, SqliteStore,
+    backend, get_command, get_view, insert_event, last_position, put_command, put_view,
+    refuse_known_event_id, row_to_stored, set_checkpoint, stream_version, SqliteStore,
+    EVENTS_AFTER_POSITION,
 };
 
 impl SqliteStore {
@@ -47,11 +48,7 @@ impl SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let mut stmt = self
             .conn
-            .prepare_cached(concat!(
-                "SELECT ",
-                event_columns!(),
-                " FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
-            ))
+            .prepare_cached(EVENTS_AFTER_POSITION)
             .map_err(backend)?;
         let rows = stmt
             .query_map(params![after_position as i64, limit], row_to_stored)

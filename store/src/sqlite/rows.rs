@@ -153,6 +153,14 @@ macro_rules! event_columns {
 }
 pub(super) use event_columns;
 
+/// Every column of the events after a position, in log order, at most `?2` of them: what
+/// `read_all` returns and what a copy of the log reads, in one statement.
+pub(super) const EVENTS_AFTER_POSITION: &str = concat!(
+    "SELECT ",
+    event_columns!(),
+    " FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+);
+
 pub(super) fn query_events(
     conn: &Connection,
     sql: &str,

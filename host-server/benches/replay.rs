@@ -8,7 +8,8 @@
 //! The file is written by the core's `Engine` on `SqliteStore` (what Python and the server
 //! write: events, read model, checkpoint, command records), 64 orders per transaction.
 //! `BENCH_REPLAY_ORDERS` sets the orders (20,000, i.e. 80,000 events); each figure is the
-//! best of `BENCH_REPLAY_REPEAT` runs (3). Figures are printed, never asserted; with
+//! best of `BENCH_REPLAY_REPEAT` runs (3). `BENCH_REPLAY_DB=file` writes the file there
+//! and keeps it, for profiling the commands against it. Figures are printed, never asserted; with
 //! `BENCH_JSONL=file` they are also appended there as JSON lines (`shared/jsonl.rs`).
 //! Run: `cargo bench -p order-server --bench replay`.
 
@@ -128,7 +129,18 @@ fn main() {
     let orders = env_number("BENCH_REPLAY_ORDERS", 20_000);
     let repeat = env_number("BENCH_REPLAY_REPEAT", 3);
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("replay.db");
+    let path = match std::env::var_os("BENCH_REPLAY_DB") {
+        Some(kept) => {
+            let kept = std::path::PathBuf::from(kept);
+            assert!(
+                !kept.exists(),
+                "{} exists: BENCH_REPLAY_DB names a new file",
+                kept.display()
+            );
+            kept
+        }
+        None => dir.path().join("replay.db"),
+    };
     let events = populate(&path, orders);
     let per_event = bytes_per_event(&path, events);
     println!("order-server replay benchmark: {orders} orders, {events} events, best of {repeat}");

@@ -61,6 +61,8 @@ impl std::ops::Deref for AppState {
 
 pub struct AppParts {
     pub writer: WriterHandle,
+    /// Requests being served: a lone command waits for its commit actively.
+    pub occupancy: crate::occupancy::Occupancy,
     pub queries: Queries,
     /// The deciding guest, for the folds the read routes make (temporal views).
     pub folds: crate::folds::Folds,
@@ -111,6 +113,7 @@ pub fn router(state: AppState, web_dir: Option<PathBuf>) -> Router {
 /// `web_dir`, or the demo embedded in the binary.
 pub fn secured_router(state: AppState, web_dir: Option<PathBuf>, security: Security) -> Router {
     let own_order = middleware::from_fn_with_state(state.clone(), scope::own_order_only);
+    let state_occupancy = state.occupancy.clone();
     let order_routes = Router::new()
         .route("/orders/{id}", get(queries::get_order))
         .route("/orders/{id}/items", post(commands::add_item))
@@ -199,7 +202,11 @@ pub fn secured_router(state: AppState, web_dir: Option<PathBuf>, security: Secur
     };
     let app = app
         // Counts every answer, including requests shed or refused by the layers above.
-        .layer(middleware::from_fn(count_requests));
+        .layer(middleware::from_fn(count_requests))
+        .layer(middleware::from_fn_with_state(
+            state_occupancy,
+            crate::occupancy::track,
+        ));
     // CORS answers (preflights included) only for the configured front ends; the origin
     // check above refuses every other foreign origin.
     let app = if security.cors_origins.is_empty() {

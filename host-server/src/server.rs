@@ -39,6 +39,8 @@ pub struct ServeConfig {
     pub cors_origins: Vec<String>,
     pub limits: Limits,
     pub feed: crate::feed::FeedSettings,
+    /// How long the writer and a lone request poll before they park.
+    pub spin_wait: std::time::Duration,
 }
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
@@ -55,7 +57,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         config.snapshot_every,
         config.busy_timeout,
     );
-    let (writer, writer_thread) = writer::spawn(
+    let (writer, writer_thread) = writer::spawn_with_spin_wait(
         move || {
             let store = db.open(synchronous)?;
             store.set_busy_timeout(busy_timeout)?;
@@ -75,6 +77,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             tracing::error!("the writer cannot be restarted; exiting");
             std::process::exit(WRITER_LOST_EXIT_CODE);
         },
+        config.spin_wait,
     )?;
     let relay = config.publish.clone().map(|publish| {
         tracing::info!(exchange = %publish.exchange, "publishing committed events to RabbitMQ");
@@ -93,6 +96,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let state = AppState::new(AppParts {
         relay,
         writer,
+        occupancy: Default::default(),
         queries: config.db.queries(),
         folds,
         module_hash: Some(module_hash.clone()),

@@ -3,11 +3,19 @@
 //! (up to [`MAX_BATCH_COMMANDS`]) and applies it as one group commit, so concurrent
 //! commands share one fsync. Replies go out only after the commit, so an acknowledged
 //! command is durable and the next read sees it.
+//!
+//! Waiting is spin-then-park when the server is quiet. A parked thread pays a wake-up to
+//! resume, and on a VM whose vCPU halted meanwhile that costs about as much as a NORMAL
+//! commit; a lone request crosses two such hand-offs (to the writer and back). So the
+//! writer polls its queue for a while ([`DEFAULT_SPIN_WAIT`]) after each batch before it
+//! parks, and a request alone in the server polls for its reply as long
+//! ([`Waiting::Spin`]). Under load the queue is rarely empty and requests park; where
+//! polls run out (a slow disk) they pause (`crate::spin`).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use order_core::{
     BatchStore, Command, CommandOptions, CommandOutcome, DomainRuntime, Engine, EngineError,
@@ -16,12 +24,28 @@ use order_core::{
 use tokio::sync::{mpsc, oneshot};
 
 use crate::metrics;
+use crate::spin::SpinWait;
 use crate::telemetry;
 
 /// Commands applied in one transaction at most; bounds the latency a batch adds.
 pub const MAX_BATCH_COMMANDS: usize = 256;
 /// Jobs waiting for the writer before senders are held back.
 const QUEUE_CAPACITY: usize = 1024;
+/// How long a quiet side polls before it parks, unless the server is told otherwise
+/// (`serve --spin-wait-us`). Longer than a commit at FULL (one fsync, 0.15-0.25 ms on this
+/// project's machines) and than a request's trip from one reply to the next command
+/// (about 0.1 ms at c=1).
+pub const DEFAULT_SPIN_WAIT: Duration = Duration::from_micros(500);
+
+/// How a requester waits for its commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// Parks the task at once, leaving the thread to other requests: for a busy server.
+    Park,
+    /// Polls the reply for the spin wait first, holding the thread: only for a
+    /// request that is alone in the server (`crate::occupancy`).
+    Spin,
+}
 
 /// One command and its host-level options.
 #[derive(Debug, Clone)]
@@ -59,6 +83,8 @@ pub struct WriterHandle {
     health: Arc<WriterHealth>,
     /// Signalled after every batch that committed something.
     committed: Arc<CommitSignal>,
+    /// How a lone requester waits for its reply.
+    reply_wait: Arc<SpinWait>,
 }
 
 /// Tells followers of the log that a batch committed: the broker relay (one waiter) and
@@ -122,6 +148,15 @@ impl WriterHandle {
 
     /// Applies the commands in order (within one batch) and returns one result each.
     pub async fn submit(&self, requests: Vec<CommandRequest>) -> Vec<WriteResult> {
+        self.submit_waiting(requests, Waiting::Park).await
+    }
+
+    /// [`WriterHandle::submit`], waiting for the commit as `waiting` says.
+    pub async fn submit_waiting(
+        &self,
+        requests: Vec<CommandRequest>,
+        waiting: Waiting,
+    ) -> Vec<WriteResult> {
         let count = requests.len();
         let (reply, answer) = oneshot::channel();
         let job = Job {
@@ -133,13 +168,24 @@ impl WriterHandle {
         if self.jobs.send(job).await.is_err() {
             return vec![Err(WriteError::Unavailable); count];
         }
-        answer
-            .await
-            .unwrap_or_else(|_| vec![Err(WriteError::Unavailable); count])
+        let mut answer = answer;
+        let replied = match waiting {
+            Waiting::Spin => self.reply_wait.poll(|| match answer.try_recv() {
+                Err(oneshot::error::TryRecvError::Empty) => None,
+                Ok(results) => Some(Ok(results)),
+                Err(oneshot::error::TryRecvError::Closed) => Some(Err(())),
+            }),
+            Waiting::Park => None,
+        };
+        let replied = match replied {
+            Some(replied) => replied,
+            None => answer.await.map_err(|_| ()),
+        };
+        replied.unwrap_or_else(|()| vec![Err(WriteError::Unavailable); count])
     }
 
-    pub async fn submit_one(&self, request: CommandRequest) -> WriteResult {
-        self.submit(vec![request])
+    pub async fn submit_one(&self, request: CommandRequest, waiting: Waiting) -> WriteResult {
+        self.submit_waiting(vec![request], waiting)
             .await
             .pop()
             .unwrap_or(Err(WriteError::Unavailable))
@@ -169,6 +215,21 @@ where
     R: DomainRuntime + 'static,
     F: Fn() -> anyhow::Result<Engine<S, E, R>> + Send + 'static,
 {
+    spawn_with_spin_wait(open, on_fatal, DEFAULT_SPIN_WAIT)
+}
+
+/// [`spawn`], polling for `spin_wait` before parking (zero: park at once).
+pub fn spawn_with_spin_wait<S, E, R, F>(
+    open: F,
+    on_fatal: impl FnOnce() + Send + 'static,
+    spin_wait: Duration,
+) -> anyhow::Result<(WriterHandle, JoinHandle<()>)>
+where
+    S: BatchStore + 'static,
+    E: Environment + 'static,
+    R: DomainRuntime + 'static,
+    F: Fn() -> anyhow::Result<Engine<S, E, R>> + Send + 'static,
+{
     let (jobs, queue) = mpsc::channel(QUEUE_CAPACITY);
     let health = Arc::new(WriterHealth::default());
     let committed = Arc::new(CommitSignal::new());
@@ -184,6 +245,7 @@ where
                 let context = WriterContext {
                     health: &thread_health,
                     committed: &thread_committed,
+                    queue_wait: &SpinWait::new(spin_wait),
                 };
                 supervise(engine, &open, queue, context, on_fatal);
             }
@@ -197,6 +259,7 @@ where
                 jobs,
                 health,
                 committed,
+                reply_wait: Arc::new(SpinWait::new(spin_wait)),
             },
             thread,
         )),
@@ -216,6 +279,7 @@ where
 struct WriterContext<'a> {
     health: &'a WriterHealth,
     committed: &'a CommitSignal,
+    queue_wait: &'a SpinWait,
 }
 
 fn supervise<S, E, R, F>(
@@ -232,7 +296,7 @@ fn supervise<S, E, R, F>(
 {
     loop {
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            run(&mut engine, &mut queue, context.committed)
+            run(&mut engine, &mut queue, context)
         }));
         let health = context.health;
         if outcome.is_ok() {
@@ -277,9 +341,17 @@ where
 fn run<S: BatchStore, E: Environment, R: DomainRuntime>(
     engine: &mut Engine<S, E, R>,
     queue: &mut mpsc::Receiver<Job>,
-    committed: &CommitSignal,
+    context: WriterContext<'_>,
 ) {
-    while let Some(first) = queue.blocking_recv() {
+    loop {
+        let polled = context.queue_wait.poll(|| match queue.try_recv() {
+            Err(mpsc::error::TryRecvError::Empty) => None,
+            Ok(job) => Some(Some(job)),
+            Err(mpsc::error::TryRecvError::Disconnected) => Some(None),
+        });
+        let Some(first) = polled.unwrap_or_else(|| queue.blocking_recv()) else {
+            break;
+        };
         let mut jobs = vec![first];
         let mut commands = jobs[0].requests.len();
         while commands < MAX_BATCH_COMMANDS {
@@ -292,7 +364,7 @@ fn run<S: BatchStore, E: Environment, R: DomainRuntime>(
             }
         }
         if apply_batch(engine, jobs, commands) {
-            committed.committed();
+            context.committed.committed();
         }
     }
 }

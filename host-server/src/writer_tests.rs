@@ -35,7 +35,11 @@ async fn concurrent_commands_are_committed_and_answered_in_batches() {
     let tasks: Vec<_> = (0..64)
         .map(|i| {
             let writer = writer.clone();
-            tokio::spawn(async move { writer.submit_one(create(&format!("o-{i}"), None)).await })
+            tokio::spawn(async move {
+                writer
+                    .submit_one(create(&format!("o-{i}"), None), Waiting::Park)
+                    .await
+            })
         })
         .collect();
     let mut positions = Vec::new();
@@ -74,8 +78,8 @@ async fn a_retried_create_without_order_id_reuses_the_first_id() {
     first.options.order_id_generated = true;
     let mut retry = create("generated-2", Some("cmd-1"));
     retry.options.order_id_generated = true;
-    let first = writer.submit_one(first).await.unwrap();
-    let retry = writer.submit_one(retry).await.unwrap();
+    let first = writer.submit_one(first, Waiting::Spin).await.unwrap();
+    let retry = writer.submit_one(retry, Waiting::Park).await.unwrap();
     assert_eq!(retry.order_id, "generated-1");
     assert!(retry.replayed);
     assert_eq!(retry.version, first.version);
@@ -130,9 +134,11 @@ async fn a_writer_that_panics_is_opened_again_and_reports_it() {
             restarts: 0
         }
     );
-    let lost = writer.submit_one(create("o-boom", None)).await;
+    let lost = writer
+        .submit_one(create("o-boom", None), Waiting::Spin)
+        .await;
     assert_eq!(lost.unwrap_err(), WriteError::Unavailable);
-    let after = writer.submit_one(create("o-1", None)).await;
+    let after = writer.submit_one(create("o-1", None), Waiting::Park).await;
     assert_eq!(
         after.unwrap().version,
         1,
@@ -165,13 +171,15 @@ async fn a_writer_that_cannot_be_opened_again_is_reported_lost() {
         move || fatal_tx.send(()).unwrap(),
     )
     .unwrap();
-    let lost = writer.submit_one(create("o-boom", None)).await;
+    let lost = writer
+        .submit_one(create("o-boom", None), Waiting::Park)
+        .await;
     assert_eq!(lost.unwrap_err(), WriteError::Unavailable);
     fatal_rx
         .recv_timeout(std::time::Duration::from_secs(10))
         .expect("on_fatal runs");
     assert!(!writer.status().running);
-    let refused = writer.submit_one(create("o-1", None)).await;
+    let refused = writer.submit_one(create("o-1", None), Waiting::Park).await;
     assert_eq!(refused.unwrap_err(), WriteError::Unavailable);
     thread.join().unwrap();
 }

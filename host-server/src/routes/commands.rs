@@ -47,7 +47,10 @@ pub async fn create_order(
     }
     let mut request = command_request("CreateOrder", body, &headers)?;
     request.options.order_id_generated = generated_order_id;
-    let outcome = app.writer.submit_one(request).await?;
+    let outcome = app
+        .writer
+        .submit_one(request, app.occupancy.waiting())
+        .await?;
     Ok((StatusCode::CREATED, Json(outcome.into())))
 }
 
@@ -113,7 +116,10 @@ pub async fn cancel_order(
 }
 
 async fn submit(app: &AppState, request: CommandRequest) -> Result<Json<Accepted>, ApiError> {
-    let outcome = app.writer.submit_one(request).await?;
+    let outcome = app
+        .writer
+        .submit_one(request, app.occupancy.waiting())
+        .await?;
     Ok(Json(outcome.into()))
 }
 

@@ -88,7 +88,11 @@ pub async fn sync_commands(
             Err(outcome) => slots.push(Err(outcome)),
         }
     }
-    let mut results = app.writer.submit(requests).await.into_iter();
+    let mut results = app
+        .writer
+        .submit_waiting(requests, app.occupancy.waiting())
+        .await
+        .into_iter();
     let mut outcomes = Vec::with_capacity(slots.len());
     for slot in slots {
         let command_id = match slot {

@@ -157,13 +157,15 @@ pub struct ServeArgs {
     /// Microseconds the command writer, and a command alone in the server, poll for work or
     /// for the commit before they sleep: on a VM waking a sleeping thread costs about as
     /// much as a commit at NORMAL. 0 sleeps at once (saves CPU on a shared host).
-    #[arg(long, env = "ORDER_SPIN_WAIT_US", default_value_t = 500)]
+    #[arg(long, env = "ORDER_SPIN_WAIT_US", default_value_t = DEFAULT_SPIN_WAIT_US)]
     pub spin_wait_us: u64,
     #[command(flatten)]
     pub security: crate::security::SecurityArgs,
     #[command(flatten)]
     pub feed: crate::feed::FeedArgs,
 }
+
+const DEFAULT_SPIN_WAIT_US: u64 = crate::writer::DEFAULT_SPIN_WAIT.as_micros() as u64;
 
 #[derive(Debug, Args)]
 pub struct EventsArgs {

@@ -1,9 +1,7 @@
-//! Spin-then-park for the writer's hand-offs (see `crate::writer`): poll for a while
-//! before sleeping, because waking a sleeping thread costs about as much as what it waited
-//! for when the wait is short. Where the wait turns out long (a slow disk, a quiet
-//! server), polling only burns CPU that the work being waited for may need, so a poll
-//! that runs out makes the next [`BACKOFF`] waits sleep at once; then one polls again to
-//! see whether it pays by now.
+//! Spin-then-park, for the writer's hand-offs (why: `crate::writer`). Where a wait turns
+//! out long (a slow disk), polling only burns CPU that the work waited for may need, so a
+//! poll that runs out makes the next [`BACKOFF`] waits sleep at once; then one polls
+//! again to see whether it pays by now.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
